@@ -1,0 +1,35 @@
+"""Load, fingerprint and generate the RSA keys the Payment Maintenance API uses.
+
+- :func:`load_private_key`: the merchant's key from PEM, DER or PKCS#12 (``.p12``/``.pfx``).
+- :func:`load_public_key`: 2C2P's key from its X.509 ``.cer`` (PEM or DER), or any public key.
+- :func:`generate_merchant_keys`: a new key pair, the certificate to upload to the merchant
+  portal and a password-protected PKCS#12 file; :func:`certificate_for` makes that certificate
+  for any RSA private key, HSM keys included.
+
+Loaded keys are :class:`LoadedPrivateKey` / :class:`LoadedPublicKey`: ordinary cryptography RSA
+key objects whose ``repr`` shows only size, fingerprint and source.
+"""
+
+from c2p_action.keys._generate import GeneratedKeys, certificate_for, generate_merchant_keys
+from c2p_action.keys._load import (
+    MIN_RSA_BITS,
+    KeySource,
+    Password,
+    load_private_key,
+    load_public_key,
+)
+from c2p_action.keys._wrap import LoadedPrivateKey, LoadedPublicKey, fingerprint
+
+__all__ = [
+    "MIN_RSA_BITS",
+    "GeneratedKeys",
+    "KeySource",
+    "LoadedPrivateKey",
+    "LoadedPublicKey",
+    "Password",
+    "certificate_for",
+    "fingerprint",
+    "generate_merchant_keys",
+    "load_private_key",
+    "load_public_key",
+]
