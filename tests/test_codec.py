@@ -473,3 +473,15 @@ def test_mutated_tokens_raise_only_library_errors(
         token[position] = data.draw(st.integers(0, 255))
     with contextlib.suppress(C2PError):
         assert merchant_codec.open(bytes(token)) == XML
+
+
+def test_known_good_header_shortcuts_pass_the_full_policy() -> None:
+    # The codec skips the JSON parse for these exact segments; each must pass the slow path.
+    from c2p_action.codec import jose
+    from c2p_action.codec._compact import decode_header
+
+    for segment in jose._KNOWN_GOOD_JWS:
+        jose._check_header(decode_header(segment, "JWS header"), "JWS header", {"alg": "PS256"})
+    for segment in jose._KNOWN_GOOD_JWE:
+        header = decode_header(segment, "JWE header")
+        jose._check_header(header, "JWE header", {"alg": "RSA-OAEP", "enc": "A256GCM"})

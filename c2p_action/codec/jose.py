@@ -44,6 +44,10 @@ OAEP_SHA1 = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(
 # The exact headers 2C2P sends; serialised once, compact, in this key order.
 _JWS_HEADER = b64encode(b'{"alg":"PS256","typ":"JWT"}')
 _JWE_HEADER = b64encode(b'{"alg":"RSA-OAEP","enc":"A256GCM"}')
+# Header segments that are known to pass the policy, as they arrive from 2C2P and from this
+# library: recognising the bytes skips a JSON parse on every message.
+_KNOWN_GOOD_JWS = frozenset({_JWS_HEADER, b64encode(b'{"alg":"PS256"}')})
+_KNOWN_GOOD_JWE = frozenset({_JWE_HEADER})
 
 _CEK_BYTES = 32  # A256GCM
 _IV_BYTES = 12
@@ -152,11 +156,12 @@ class Codec:
         header_b64, key_b64, iv_b64, ciphertext_b64, tag_b64 = split_jwe(
             self._verified_jwe(token)
         )
-        _check_header(
-            decode_header(header_b64, "JWE header"),
-            "JWE header",
-            {"alg": "RSA-OAEP", "enc": "A256GCM"},
-        )
+        if header_b64 not in _KNOWN_GOOD_JWE:
+            _check_header(
+                decode_header(header_b64, "JWE header"),
+                "JWE header",
+                {"alg": "RSA-OAEP", "enc": "A256GCM"},
+            )
         encrypted_key = b64decode(key_b64, "JWE encrypted key")
         iv = b64decode(iv_b64, "JWE iv")
         ciphertext = b64decode(ciphertext_b64, "JWE ciphertext")
@@ -185,7 +190,10 @@ class Codec:
 
     def _verified_jwe(self, token: str | bytes) -> bytes:
         parts = split_jws(to_bytes(token, self._max))
-        _check_header(decode_header(parts.header, "JWS header"), "JWS header", {"alg": "PS256"})
+        if parts.header not in _KNOWN_GOOD_JWS:
+            _check_header(
+                decode_header(parts.header, "JWS header"), "JWS header", {"alg": "PS256"}
+            )
         signature = b64decode(parts.signature, "JWS signature")
         if len(signature) != self._peer_bytes:
             raise SignatureError(
