@@ -56,7 +56,13 @@ __all__ = [
 
 
 class C2PError(Exception):
-    """Root of every error raised by ``c2p_action``."""
+    """Root of every error raised by ``c2p_action``.
+
+    ``idempotency_id`` is set by the clients on any error of a call that carried one, so a
+    caller can persist it and retry the same logical operation safely.
+    """
+
+    idempotency_id: str | None = None
 
 
 class ConfigurationError(C2PError):

@@ -1,0 +1,164 @@
+"""The asyncio client: same operations as :class:`~c2p_action.client.Client`, awaited."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from types import TracebackType
+from typing import Any, Self, TypeVar, Unpack
+
+from c2p_action.client._build import (
+    ActionOptions,
+    AmountLike,
+    InquiryOptions,
+    RefundOptions,
+    build_action,
+    build_refund,
+)
+from c2p_action.client._config import PrivateKeySource, PublicKeySource, Settings
+from c2p_action.client._core import (
+    ClientBase,
+    Exchange,
+    SettingsOptions,
+    decode,
+    encode,
+    wrong_transport,
+)
+from c2p_action.client._results import PaymentResult
+from c2p_action.errors import C2PError
+from c2p_action.plugins.manager import PluginManager
+from c2p_action.schemas import PaymentProcessRequest, ProcessType
+from c2p_action.transports.base import AsyncTransport
+
+__all__ = ["AsyncClient"]
+
+_T = TypeVar("_T")
+
+
+class AsyncClient(ClientBase):
+    """Payment maintenance calls over an asyncio transport (default ``aiohttp``).
+
+    Outcomes are those of the sync client. RSA work (sealing requests, opening answers) runs
+    in a thread pool so the event loop never waits on it: ``executor`` if given (left open),
+    otherwise a pool of one thread per core, created on first use and shut down in
+    :meth:`aclose`. Keys in a KMS or a network HSM spend their time waiting, not computing:
+    pass a larger ``ThreadPoolExecutor`` for those.
+    Use it as ``async with``; it closes the transport and pool it created.
+    """
+
+    _default_transport = "aiohttp"
+
+    _transport: AsyncTransport
+    _owns_transport: bool
+
+    def __init__(
+        self,
+        merchant_id: str | None = None,
+        merchant_key: PrivateKeySource | None = None,
+        gateway_key: PublicKeySource | None = None,
+        *,
+        settings: Settings | None = None,
+        plugins: PluginManager | None = None,
+        executor: Executor | None = None,
+        **options: Unpack[SettingsOptions],
+    ) -> None:
+        self._executor = executor
+        self._owns_executor = executor is None
+        super().__init__(
+            merchant_id, merchant_key, gateway_key, settings=settings, plugins=plugins, **options
+        )
+
+    def _open_transport(self) -> None:
+        name = self._transport_name()
+        if name is not None:
+            self._transport = self.plugins.async_transport(name, self.settings.transport_options)
+            self._owns_transport = True
+        elif isinstance(self.settings.transport, AsyncTransport):
+            self._transport = self.settings.transport
+            self._owns_transport = False
+        else:
+            raise wrong_transport("async", self.settings.transport)
+
+    async def refund(
+        self, invoice_no: str, amount: AmountLike, **options: Unpack[RefundOptions]
+    ) -> PaymentResult:
+        """Refund ``amount`` of a settled transaction (gets an idempotencyID if none given)."""
+        return await self.send(build_refund(self.settings, invoice_no, amount, options))
+
+    async def void(
+        self, invoice_no: str, amount: AmountLike, **options: Unpack[ActionOptions]
+    ) -> PaymentResult:
+        """Void (cancel) a transaction before settlement (gets an idempotencyID if none given)."""
+        request = build_action(self.settings, ProcessType.V, invoice_no, amount, **options)
+        return await self.send(request)
+
+    async def settle(
+        self, invoice_no: str, amount: AmountLike, **options: Unpack[ActionOptions]
+    ) -> PaymentResult:
+        """Settle (capture) a pre-authorised transaction; retried only with an idempotencyID."""
+        request = build_action(self.settings, ProcessType.S, invoice_no, amount, **options)
+        return await self.send(request)
+
+    async def inquiry(
+        self, invoice_no: str, amount: AmountLike | None = None, **options: Unpack[InquiryOptions]
+    ) -> PaymentResult:
+        """The transaction's current status (always safe to retry)."""
+        request = build_action(self.settings, ProcessType.I, invoice_no, amount, **options)
+        return await self.send(request)
+
+    async def refund_status(
+        self, invoice_no: str, amount: AmountLike | None = None, **options: Unpack[InquiryOptions]
+    ) -> PaymentResult:
+        """The invoice's refunds and their statuses (always safe to retry)."""
+        request = build_action(self.settings, ProcessType.RS, invoice_no, amount, **options)
+        return await self.send(request)
+
+    async def send(self, request: PaymentProcessRequest) -> PaymentResult:
+        """Send any request model; refunds and voids get an idempotencyID if they lack one."""
+        exchange = Exchange(self.settings, request)
+        token: str | None = None
+        while True:
+            try:
+                if token is None:
+                    token = await self._offload(encode, self._codec, exchange.call)
+                raw = await self._transport.asend(exchange.request(token))
+                response = await self._offload(decode, self._codec, exchange.call, raw)
+                return exchange.finish(response)
+            except C2PError as exc:
+                delay = exchange.retry_delay(exc)
+                if delay is None:
+                    raise
+            await asyncio.sleep(delay)
+
+    async def _offload(self, function: Callable[..., _T], *args: Any) -> _T:
+        if self._executor is None:
+            # One thread per core: RSA releases the GIL, but the XML steps do not, and extra
+            # threads only lengthen the waits of the event loop's thread for the GIL.
+            self._executor = ThreadPoolExecutor(
+                max_workers=os.cpu_count() or 1, thread_name_prefix="c2p-codec"
+            )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(function, *args))
+
+    async def aclose(self) -> None:
+        """Close the transport and thread pool if this client created them."""
+        if self._owns_transport:
+            await self._transport.aclose()
+        if self._owns_executor and self._executor is not None:
+            # Calls are over; not waiting keeps the loop free even if a worker lingers.
+            self._executor.shutdown(wait=False)
+            self._executor = None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

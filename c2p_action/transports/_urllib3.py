@@ -1,0 +1,111 @@
+"""The blocking transport (the sync client's default), on urllib3.
+
+One ``PoolManager`` per transport, reused across calls. urllib3's own retries and redirects are
+off: the client's retry policy decides, and a payment POST must never be replayed behind its
+back. The request timeout is a deadline for the whole exchange, checked between body chunks so
+a trickling body cannot hold the caller forever.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import urllib3
+from urllib3 import exceptions as u3
+
+from c2p_action.errors import TransportError
+from c2p_action.transports.base import TransportOptions, TransportRequest, TransportResponse
+
+__all__ = ["Urllib3Transport"]
+
+_CHUNK = 64 * 1024
+
+
+def map_urllib3_error(exc: Exception, request: TransportRequest) -> TransportError:
+    """Translate one urllib3 failure into the library's single transport error."""
+    if isinstance(exc, u3.MaxRetryError) and isinstance(exc.reason, Exception):
+        exc = exc.reason
+    host = urlsplit(request.url).netloc
+    if isinstance(exc, u3.SSLError):
+        # A certificate problem does not heal by retrying.
+        return TransportError(f"TLS handshake with {host} failed", retryable=False)
+    if isinstance(exc, u3.NewConnectionError):
+        return TransportError(f"could not connect to {host}", retryable=True)
+    if isinstance(exc, u3.TimeoutError):
+        return TransportError(f"{host} did not answer within {request.timeout:g}s", retryable=True)
+    if isinstance(exc, u3.ProtocolError):
+        return TransportError(f"connection to {host} broke mid-response", retryable=True)
+    if isinstance(exc, u3.LocationValueError):
+        return TransportError("endpoint URL is not usable", retryable=False)
+    return TransportError(
+        f"HTTP exchange with {host} failed: {type(exc).__name__}", retryable=False
+    )
+
+
+class Urllib3Transport:
+    """A :class:`~c2p_action.transports.base.Transport` over a shared urllib3 pool."""
+
+    def __init__(
+        self,
+        options: TransportOptions | None = None,
+        *,
+        pool: urllib3.PoolManager | None = None,
+    ) -> None:
+        self._options = options or TransportOptions()
+        self._owns_pool = pool is None
+        self._pool = pool or urllib3.PoolManager(
+            maxsize=self._options.max_connections,
+            retries=False,
+            cert_reqs="CERT_REQUIRED" if self._options.verify_tls else "CERT_NONE",
+            ca_certs=self._options.ca_file,
+        )
+
+    def __repr__(self) -> str:
+        return f"Urllib3Transport(max_connections={self._options.max_connections})"
+
+    def send(self, request: TransportRequest) -> TransportResponse:
+        """POST the body and read the whole answer before the request's deadline."""
+        deadline = time.monotonic() + request.timeout
+        try:
+            response = self._pool.request(
+                "POST",
+                request.url,
+                body=request.body,
+                headers=dict(request.headers),
+                timeout=urllib3.Timeout(connect=request.timeout, read=request.timeout),
+                retries=False,
+                redirect=False,
+                preload_content=False,
+            )
+        except u3.HTTPError as exc:
+            raise map_urllib3_error(exc, request) from None
+        try:
+            body = self._read_body(response, request, deadline)
+        except u3.HTTPError as exc:
+            raise map_urllib3_error(exc, request) from None
+        finally:
+            response.release_conn()
+        return TransportResponse(response.status, body, dict(response.headers))
+
+    def _read_body(
+        self, response: urllib3.BaseHTTPResponse, request: TransportRequest, deadline: float
+    ) -> bytes:
+        limit = self._options.max_response_bytes
+        parts: list[bytes] = []
+        size = 0
+        while chunk := response.read1(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                response.close()  # draining an oversized body would only waste time
+                raise TransportError(f"response larger than {limit} bytes", retryable=False)
+            parts.append(chunk)
+            if time.monotonic() > deadline:
+                response.close()
+                raise map_urllib3_error(u3.TimeoutError("deadline passed mid-body"), request)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        """Close pooled connections (only when this transport created the pool)."""
+        if self._owns_pool:
+            self._pool.clear()

@@ -1,0 +1,239 @@
+"""Settings: arguments and C2P_* variables, endpoints, secrets kept out of reprs, lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from _gateway_server import GatewayStandIn
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from c2p_action import Codec
+from c2p_action.client import ENDPOINTS, AsyncClient, Client, Settings
+from c2p_action.errors import ConfigurationError, KeyLoadError
+from c2p_action.plugins import PluginManager, hookimpl
+from c2p_action.transports import InProcessTransport, TransportOptions
+
+SANDBOX = "https://demo2.2c2p.com/2C2PFrontend/PaymentAction/2.0/action"
+PRODUCTION = "https://t.2c2p.com/PaymentAction/2.0/action"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def key_files(
+    tmp_path_factory: pytest.TempPathFactory,
+    merchant_private: rsa.RSAPrivateKey,
+    gateway_public: rsa.RSAPublicKey,
+) -> tuple[Path, Path]:
+    directory = tmp_path_factory.mktemp("keys")
+    merchant = directory / "merchant key.pem"  # a space, to exercise percent-decoding
+    merchant.write_bytes(
+        merchant_private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(PASSWORD.encode()),
+        )
+    )
+    gateway = directory / "gateway.pem"
+    gateway.write_bytes(
+        gateway_public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return merchant, gateway
+
+
+@pytest.fixture(scope="module")
+def stand_in(
+    gateway_codec: Codec, other_private: rsa.RSAPrivateKey, merchant_public: rsa.RSAPublicKey
+) -> GatewayStandIn:
+    return GatewayStandIn(gateway_codec, Codec(other_private, merchant_public))
+
+
+def _settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {"merchant_id": "JT01", "merchant_key": "m", "gateway_key": "g"}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def test_sandbox_is_the_default_and_production_needs_asking() -> None:
+    assert ENDPOINTS == {"sandbox": SANDBOX, "production": PRODUCTION}
+    assert _settings().endpoint == SANDBOX
+    assert _settings(endpoint="production").endpoint == PRODUCTION
+    assert _settings(endpoint="Production").endpoint == PRODUCTION
+    assert _settings(endpoint="https://pgwid.2c2p.com/x").endpoint == "https://pgwid.2c2p.com/x"
+    assert _settings(endpoint="http://127.0.0.1:8080/a").endpoint == "http://127.0.0.1:8080/a"
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["prod", "http://t.2c2p.com/PaymentAction/2.0/action", "ftp://x", "", "https://"]
+)
+def test_unusable_endpoints_are_refused(endpoint: str) -> None:
+    with pytest.raises(ConfigurationError, match="endpoint"):
+        _settings(endpoint=endpoint)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("merchant_id", ""), ("merchant_id", "X" * 16), ("timeout", 0.0)]
+)
+def test_bad_settings_are_refused(field: str, value: object) -> None:
+    with pytest.raises(ConfigurationError):
+        _settings(**{field: value})
+
+
+def test_from_env_reads_every_variable_and_overrides_win() -> None:
+    env = {
+        "C2P_MERCHANT_ID": "JT02",
+        "C2P_MERCHANT_KEY": "file:/keys/m.p12?password-env=P",
+        "C2P_MERCHANT_KEY_PASSWORD": "pw",
+        "C2P_GATEWAY_KEY": "/keys/g.cer",
+        "C2P_ENDPOINT": "production",
+        "C2P_TRANSPORT": "aiohttp",
+        "C2P_TIMEOUT": "12.5",
+        "C2P_MAX_ATTEMPTS": "5",
+        "C2P_CONTENT_TYPE": "application/*+json",
+        "C2P_CA_FILE": "/etc/ca.pem",
+    }
+    settings = Settings.from_env(env, transport="urllib3")
+
+    assert settings.merchant_id == "JT02"
+    assert settings.merchant_key == "file:/keys/m.p12?password-env=P"
+    assert settings.key_password == b"pw"
+    assert settings.endpoint == PRODUCTION
+    assert settings.transport == "urllib3"
+    assert settings.timeout == 12.5
+    assert settings.retry.max_attempts == 5
+    assert settings.transport_options == TransportOptions(
+        timeout=12.5, content_type="application/*+json", ca_file="/etc/ca.pem"
+    )
+
+
+def test_from_env_names_what_is_missing_and_hides_bad_values() -> None:
+    with pytest.raises(ConfigurationError, match="C2P_MERCHANT_KEY") as raised:
+        Settings.from_env({"C2P_MERCHANT_ID": "JT01", "C2P_GATEWAY_KEY": "g"})
+    assert "C2P_GATEWAY_KEY" not in str(raised.value)
+
+    env = {"C2P_MERCHANT_ID": "a", "C2P_MERCHANT_KEY": "m", "C2P_GATEWAY_KEY": "g"}
+    with pytest.raises(ConfigurationError, match="C2P_TIMEOUT") as raised:
+        Settings.from_env({**env, "C2P_TIMEOUT": "s3cr3t-ish"})
+    assert "s3cr3t-ish" not in str(raised.value)
+
+
+def test_reprs_show_no_key_or_password(
+    merchant_private: rsa.RSAPrivateKey, gateway_public: rsa.RSAPublicKey
+) -> None:
+    settings = Settings(
+        merchant_id="JT01",
+        merchant_key=merchant_private,
+        gateway_key=gateway_public,
+        merchant_key_password=PASSWORD,
+    )
+    numbers = merchant_private.private_numbers()
+    text = repr(settings) + repr(Client(settings=settings, plugins=PluginManager(allow=())))
+
+    assert PASSWORD not in text
+    assert "RSA-4096" in text
+    assert str(numbers.p)[:20] not in text
+    assert str(numbers.public_numbers.n)[:20] not in text
+
+
+def test_client_from_env_with_encrypted_key_files(
+    monkeypatch: pytest.MonkeyPatch, key_files: tuple[Path, Path], stand_in: GatewayStandIn
+) -> None:
+    merchant, gateway = key_files
+    monkeypatch.setenv("C2P_MERCHANT_ID", "JT01")
+    monkeypatch.setenv("C2P_MERCHANT_KEY", str(merchant))
+    monkeypatch.setenv("C2P_MERCHANT_KEY_PASSWORD", PASSWORD)
+    monkeypatch.setenv("C2P_GATEWAY_KEY", gateway.as_uri())
+    monkeypatch.delenv("C2P_ACTION_PLUGINS", raising=False)
+    stand_in.reset()
+
+    with Client.from_env(transport=InProcessTransport(stand_in.handle)) as client:
+        result = client.inquiry("INV-ENV")
+
+    assert result.code == "00"
+    assert stand_in.received[0].merchant_id == "JT01"
+
+
+def test_password_env_in_the_key_uri(
+    monkeypatch: pytest.MonkeyPatch, key_files: tuple[Path, Path]
+) -> None:
+    merchant, gateway = key_files
+    uri = merchant.as_uri() + "?password-env=MY_KEY_PASS"
+    plugins = PluginManager(allow=())
+
+    with pytest.raises(KeyLoadError, match="MY_KEY_PASS is not set"):
+        Client("JT01", uri, str(gateway), plugins=plugins)
+
+    monkeypatch.setenv("MY_KEY_PASS", PASSWORD)
+    client = Client("JT01", uri, str(gateway), plugins=plugins)
+    client.close()
+    with pytest.raises(ConfigurationError, match="both"):
+        Client("JT01", uri, gateway, merchant_key_password=PASSWORD, plugins=plugins)
+
+
+class _RecordingTransport(InProcessTransport):
+    """A fake transport (records whether it was closed); the handler is never called here."""
+
+    created: list[_RecordingTransport] = []  # noqa: RUF012 - test-only record
+
+    def __init__(self, options: TransportOptions) -> None:
+        super().__init__(lambda request: None)  # type: ignore[arg-type,return-value]
+        self.options = options
+        _RecordingTransport.created.append(self)
+
+
+class _RecordingPlugin:
+    @hookimpl
+    def register_transports(self, register: object) -> None:
+        register("recording", _RecordingTransport, _RecordingTransport)  # type: ignore[operator]
+
+
+def test_clients_close_what_they_opened_and_only_that(
+    merchant_private: rsa.RSAPrivateKey, gateway_public: rsa.RSAPublicKey
+) -> None:
+    plugins = PluginManager(allow=())
+    plugins.register(_RecordingPlugin(), name="recording")
+    mine = InProcessTransport(lambda request: None)  # type: ignore[arg-type,return-value]
+
+    def sync_client(transport: str | InProcessTransport) -> Client:
+        return Client("JT01", merchant_private, gateway_public, transport=transport,
+                      max_connections=3, plugins=plugins)
+
+    def async_client(transport: str | InProcessTransport) -> AsyncClient:
+        return AsyncClient("JT01", merchant_private, gateway_public, transport=transport,
+                           plugins=plugins)
+
+    for transport in ("recording", mine):
+        with sync_client(transport):
+            pass
+
+    async def run_async() -> None:
+        for transport in ("recording", mine):
+            async with async_client(transport):
+                pass
+
+    asyncio.run(run_async())
+
+    sync_made, async_made = _RecordingTransport.created[-2:]
+    assert sync_made.closed
+    assert async_made.closed
+    assert sync_made.options.max_connections == 3
+    assert not mine.closed
+
+
+def test_a_transport_of_the_wrong_kind_is_refused(
+    merchant_private: rsa.RSAPrivateKey, gateway_public: rsa.RSAPublicKey
+) -> None:
+    from c2p_action.transports._urllib3 import Urllib3Transport
+
+    with pytest.raises(ConfigurationError, match="does not implement the async transport"):
+        AsyncClient(
+            "JT01", merchant_private, gateway_public, transport=Urllib3Transport(),
+            plugins=PluginManager(allow=()),
+        )
+    with pytest.raises(ConfigurationError, match="no sync variant"):
+        Client("JT01", merchant_private, gateway_public, transport="aiohttp",
+               plugins=PluginManager(allow=()))
