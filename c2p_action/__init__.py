@@ -6,6 +6,7 @@ subpackages (``c2p_action.codec``, ``c2p_action.keys``, ``c2p_action.errors`` ..
 
 from c2p_action.client import AsyncClient, Client, PaymentResult, RetryPolicy, Settings
 from c2p_action.codec import Codec, TokenInfo, inspect
+from c2p_action.emulator import Emulator, Faults
 from c2p_action.errors import (
     AmountError,
     C2PError,
@@ -33,6 +34,7 @@ from c2p_action.keys import (
     load_private_key,
     load_public_key,
 )
+from c2p_action.notifications import parse_notification
 from c2p_action.plugins import PluginManager
 from c2p_action.schemas import (
     LoyaltyPayments,
@@ -61,6 +63,8 @@ __all__ = [
     "CodecError",
     "ConfigurationError",
     "DecryptionError",
+    "Emulator",
+    "Faults",
     "GatewayError",
     "GatewayFailureError",
     "HttpStatusError",
@@ -100,4 +104,5 @@ __all__ = [
     "inspect",
     "load_private_key",
     "load_public_key",
+    "parse_notification",
 ]

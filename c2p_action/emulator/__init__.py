@@ -1,0 +1,35 @@
+"""A stateful stand-in for 2C2P's Payment Maintenance endpoint, speaking the real envelope.
+
+Run it in-process (``Emulator.handle`` is a plain ``TransportRequest -> TransportResponse``
+handler) or over HTTP at the real path (``Emulator.start_server`` / ``Emulator.serve``, with the
+``aiohttp`` extra). Modules: :mod:`.rules` (pure decisions), :mod:`.ledger` (SQLite),
+:mod:`.faults`, :mod:`.notifier`, :mod:`.server` (aiohttp).
+"""
+
+from c2p_action.emulator.core import ACTION_PATH, Delivery, Emulator
+from c2p_action.emulator.faults import FaultPlan, Faults, Trigger
+from c2p_action.emulator.ledger import Ledger
+from c2p_action.emulator.model import Method, RefundRecord, Transaction
+from c2p_action.emulator.notifier import (
+    NotificationFormat,
+    NotificationSender,
+    Notifier,
+    RetryPolicy,
+)
+
+__all__ = [
+    "ACTION_PATH",
+    "Delivery",
+    "Emulator",
+    "FaultPlan",
+    "Faults",
+    "Ledger",
+    "Method",
+    "NotificationFormat",
+    "NotificationSender",
+    "Notifier",
+    "RefundRecord",
+    "RetryPolicy",
+    "Transaction",
+    "Trigger",
+]

@@ -1,0 +1,411 @@
+"""The emulator: one request body in, one gateway answer out, with the ledger in between.
+
+How a request is answered, in order:
+
+1. a body that is not a compact JWS -> HTTP 400;
+2. the signature is checked against every registered merchant key (a public-key operation
+   per merchant); none verifies -> HTTP 401. No 96 is possible here: the answer would have to
+   be encrypted to a merchant we cannot name;
+3. the signer's codec decrypts; failure -> a respCode 96 response sealed to the signer
+   (``undecryptable="respond"``, default) or HTTP 400 (``undecryptable="http"``);
+4. a request naming another merchantID than the signer's -> 03 (a valid token replayed to
+   another merchant); missing fields -> 10; bad amount -> 18; ...
+5. idempotency, decision and ledger change are one SQLite transaction (see
+   :mod:`c2p_action.emulator.ledger`), and the sealed answer is stored with the idempotencyID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Literal
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from c2p_action.codec import Codec
+from c2p_action.codec.messages import encode_response
+from c2p_action.emulator.faults import FaultPlan, Faults, corrupt_token
+from c2p_action.emulator.intake import Intake, read_request
+from c2p_action.emulator.ledger import IdempotencyRecord, Ledger
+from c2p_action.emulator.model import Method, RefundRecord, Transaction
+from c2p_action.emulator.notifier import NotificationSender, Notifier
+from c2p_action.emulator.responses import Echo, build_notification, build_response
+from c2p_action.emulator.rules import (
+    Decision,
+    NewRefund,
+    NewStatus,
+    Replay,
+    decide,
+    idempotency_verdict,
+)
+from c2p_action.errors import (
+    CodecError,
+    ConfigurationError,
+    SignatureError,
+    TokenFormatError,
+    TransportError,
+    ValidationError,
+)
+from c2p_action.transports.base import TransportRequest, TransportResponse
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from c2p_action.emulator.server import RunningServer
+
+__all__ = ["ACTION_PATH", "Delivery", "Emulator"]
+
+#: The endpoint path, as on 2C2P's hosts.
+ACTION_PATH = "/2C2PFrontend/PaymentAction/2.0/action"
+
+_TOKEN_HEADERS = {"Content-Type": "text/plain"}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _plain(status: int, message: str) -> TransportResponse:
+    return TransportResponse(status, message.encode(), {"Content-Type": "text/plain"})
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One notification attempt: where, which refund, and the error if not acknowledged."""
+
+    url: str
+    refund_id: int
+    attempt: int
+    error: str | None
+
+    @property
+    def delivered(self) -> bool:
+        """Whether the merchant acknowledged it with 2xx."""
+        return self.error is None
+
+
+class Emulator:
+    """A stateful stand-in for 2C2P's Payment Maintenance endpoint.
+
+    ``merchants`` maps each merchantID to its public key (from the certificate it uploaded).
+    ``ledger`` is a :class:`Ledger`, a SQLite file path, or ``None`` for memory.
+    ``notifier`` delivers refund notifications (default: HTTP POST with :class:`Notifier`).
+    ``apm_refund_delay``: seconds after which :meth:`process_due` completes APM refunds on its
+    own (``None``: only :meth:`complete_pending_refunds` does). ``clock`` and ``sleep`` are
+    injectable so that tests control time.
+    """
+
+    def __init__(
+        self,
+        gateway_private_key: rsa.RSAPrivateKey,
+        merchants: Mapping[str, rsa.RSAPublicKey],
+        *,
+        ledger: Ledger | str | os.PathLike[str] | None = None,
+        faults: Faults | None = None,
+        notifier: NotificationSender | None = None,
+        apm_refund_delay: float | None = None,
+        undecryptable: Literal["respond", "http"] = "respond",
+        clock: Callable[[], datetime] = _utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not merchants:
+            raise ConfigurationError("the emulator needs at least one merchant and its key")
+        if undecryptable not in ("respond", "http"):
+            raise ConfigurationError("undecryptable must be 'respond' or 'http'")
+        # One codec per merchant, built once: the codec is keyed per peer.
+        self._codecs = {mid: Codec(gateway_private_key, key) for mid, key in merchants.items()}
+        self.ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
+        self.faults = faults or Faults()
+        self.notifier: NotificationSender = notifier or Notifier()
+        self.apm_refund_delay = apm_refund_delay
+        self.undecryptable = undecryptable
+        self._clock = clock
+        self._sleep = sleep
+        self._delivering = threading.Lock()  # one delivery round at a time: no double posts
+
+    def __repr__(self) -> str:
+        return f"Emulator(merchants={sorted(self._codecs)}, ledger={self.ledger!r})"
+
+    @property
+    def merchant_ids(self) -> list[str]:
+        """The registered merchantIDs."""
+        return list(self._codecs)
+
+    def close(self) -> None:
+        """Close the ledger and the notifier's connections."""
+        self.notifier.close()
+        self.ledger.close()
+
+    # -- seeding -------------------------------------------------------------------------------
+
+    def seed(
+        self,
+        invoice_no: str,
+        amount: Decimal | str,
+        *,
+        merchant_id: str | None = None,
+        method: Method | str = Method.CARD,
+        status: str = "A",
+        partial_settle: bool = False,
+        masked_pan: str | None = "411111XXXXXX1111",
+        payment_scheme: str | None = None,
+    ) -> Transaction:
+        """Add an original payment (default: an approved, unsettled card payment).
+
+        ``merchant_id`` may be left out when only one merchant is registered.
+        """
+        if merchant_id is None:
+            if len(self._codecs) != 1:
+                raise ConfigurationError("several merchants are registered: name merchant_id")
+            merchant_id = next(iter(self._codecs))
+        method = Method(method)
+        try:
+            amount = Decimal(amount)
+        except InvalidOperation:
+            raise ConfigurationError(f"seed amount {amount!r} is not a number") from None
+        return self.ledger.add_transaction(
+            Transaction(
+                merchant_id=merchant_id,
+                invoice_no=invoice_no,
+                amount=amount,
+                method=method,
+                status=status,
+                masked_pan=masked_pan if method is Method.CARD else None,
+                payment_scheme=payment_scheme or ("VI" if method is Method.CARD else "PROMPTPAY"),
+                partial_settle=partial_settle,
+            ),
+            now=self._clock(),
+        )
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def handle(self, request: TransportRequest) -> TransportResponse:
+        """The in-process endpoint, faults included (blocking).
+
+        A dropped connection surfaces as :class:`~c2p_action.errors.TransportError`, which is
+        what a real transport raises when the gateway hangs up after acting.
+        """
+        plan = self.faults.draw()
+        if plan.latency:
+            self._sleep(plan.latency)
+        return self._finish(plan, self._before(plan) or self.respond(request.body))
+
+    async def ahandle(self, request: TransportRequest) -> TransportResponse:
+        """:meth:`handle` for asyncio: waits without blocking the loop, works in a thread."""
+        plan = self.faults.draw()
+        if plan.latency:
+            await asyncio.sleep(plan.latency)
+        early = self._before(plan)
+        if early is not None:
+            return early
+        return self._finish(plan, await asyncio.to_thread(self.respond, request.body))
+
+    @staticmethod
+    def _before(plan: FaultPlan) -> TransportResponse | None:
+        if plan.error_status is not None:
+            return _plain(plan.error_status, "emulator fault: failed before processing")
+        return None
+
+    @staticmethod
+    def _finish(plan: FaultPlan, response: TransportResponse) -> TransportResponse:
+        if plan.drop_after_commit and plan.error_status is None:
+            raise TransportError(
+                "emulator fault: connection dropped after the action was committed",
+                retryable=True,
+            )
+        return apply_corruption(plan, response)
+
+    def respond(self, body: bytes) -> TransportResponse:
+        """Answer one request body, without faults: the gateway's own behaviour."""
+        signer = self._identify(body)
+        if isinstance(signer, TransportResponse):
+            return signer
+        merchant_id, codec = signer
+        try:
+            plaintext = codec.open(body)
+        except CodecError:
+            if self.undecryptable == "http":
+                return _plain(400, "request could not be decrypted")
+            return self._seal(codec, Echo(), Decision("96"))
+        intake = read_request(plaintext, merchant_id)
+        if intake.refusal is not None:
+            return self._seal(codec, intake.echo, intake.refusal)
+        try:
+            return self._act(merchant_id, codec, intake)
+        except ValidationError:
+            # The answer itself broke a schema rule (a far too long echo): answer 99.
+            return self._seal(codec, Echo(intake.echo.process_type), Decision("99"))
+
+    def _identify(self, body: bytes) -> tuple[str, Codec] | TransportResponse:
+        for merchant_id, codec in self._codecs.items():
+            try:
+                codec.verify(body)
+            except SignatureError:
+                continue
+            except TokenFormatError:
+                return _plain(400, "body is not a Payment Action token")
+            return merchant_id, codec
+        return _plain(401, "signature does not verify with any registered merchant key")
+
+    def _seal(self, codec: Codec, echo: Echo, decision: Decision) -> TransportResponse:
+        token = encode_response(codec, build_response(echo, decision, now=self._clock()))
+        return TransportResponse(200, token.encode("ascii"), _TOKEN_HEADERS)
+
+    def _act(self, merchant_id: str, codec: Codec, intake: Intake) -> TransportResponse:
+        action, echo, key = intake.action, intake.echo, intake.idempotency_id
+        assert action.process_type is not None
+        assert action.invoice_no is not None
+        ledger = self.ledger
+        with ledger.atomic():
+            if key is not None:
+                original = ledger.idempotency(merchant_id, key)
+                verdict = idempotency_verdict(
+                    original.process_type if original else None,
+                    original is not None and self._still_pending(original.refund_id),
+                    action.process_type,
+                )
+                if verdict is Replay.REPLAY:
+                    assert original is not None
+                    return TransportResponse(200, original.token.encode("ascii"), _TOKEN_HEADERS)
+                if verdict is not Replay.NEW:
+                    return self._seal(codec, echo, Decision(verdict.value))
+            now = self._clock()
+            txn = ledger.transaction(merchant_id, action.invoice_no)
+            refunds = ledger.refunds(merchant_id, action.invoice_no)
+            decision = decide(txn, refunds, action)
+            new_refund = None
+            if isinstance(decision.change, NewStatus):
+                ledger.set_status(merchant_id, action.invoice_no, decision.change.status)
+            elif isinstance(decision.change, NewRefund):
+                new_refund = ledger.add_refund(
+                    merchant_id,
+                    action.invoice_no,
+                    decision.change.amount,
+                    decision.change.status,
+                    now=now,
+                    notify_url=intake.notify_url,
+                    user_defined=echo.user_defined,
+                )
+                refunds = [*refunds, new_refund]
+            response = build_response(
+                echo, decision, now=now, txn=txn, refunds=refunds, new_refund=new_refund
+            )
+            token = encode_response(codec, response)
+            if key is not None:
+                refund_id = new_refund.id if new_refund else None
+                ledger.remember(
+                    merchant_id, key, IdempotencyRecord(action.process_type, token, refund_id)
+                )
+        return TransportResponse(200, token.encode("ascii"), _TOKEN_HEADERS)
+
+    def _still_pending(self, refund_id: int | None) -> bool:
+        refund = None if refund_id is None else self.ledger.refund(refund_id)
+        return refund is not None and refund.status == "RP"
+
+    # -- asynchronous refunds and notifications -------------------------------------------------
+
+    def complete_pending_refunds(
+        self,
+        *,
+        status: str = "RF",
+        merchant_id: str | None = None,
+        invoice_no: str | None = None,
+        older_than: float | None = None,
+    ) -> list[RefundRecord]:
+        """Give pending APM refunds their final ``status`` (RF, or RFF/RR... to fail them) and
+        queue a notification for each that named a notifyURL. Returns the completed refunds.
+        """
+        if status == "RP":
+            raise ConfigurationError("a completed refund needs a final status, not RP")
+        now = self._clock()
+        cutoff = None if older_than is None else now - timedelta(seconds=older_than)
+        done: list[RefundRecord] = []
+        with self.ledger.atomic():
+            for refund in self.ledger.pending_refunds(
+                merchant_id=merchant_id, invoice_no=invoice_no, created_before=cutoff
+            ):
+                final = self.ledger.finish_refund(refund.id, status, now=now)
+                done.append(final)
+                self._queue_notification(final, now)
+        return done
+
+    def _queue_notification(self, refund: RefundRecord, now: datetime) -> None:
+        codec = self._codecs.get(refund.merchant_id)
+        txn = self.ledger.transaction(refund.merchant_id, refund.invoice_no)
+        if refund.notify_url is None or codec is None or txn is None:
+            return  # nobody to tell, or no key to seal with (merchant no longer registered)
+        token = encode_response(codec, build_notification(txn, refund, now=now))
+        self.ledger.enqueue_notification(
+            refund.merchant_id, refund.id, refund.notify_url, token, due_at=now.timestamp()
+        )
+
+    def process_due(self) -> list[Delivery]:
+        """Complete APM refunds older than ``apm_refund_delay`` (when set) and make one
+        delivery attempt for every notification that is due. Returns the attempts.
+        """
+        if self.apm_refund_delay is not None:
+            self.complete_pending_refunds(older_than=self.apm_refund_delay)
+        with self._delivering:
+            return self._deliver_due()
+
+    def _deliver_due(self) -> list[Delivery]:
+        attempts: list[Delivery] = []
+        for entry in self.ledger.due_notifications(self._clock().timestamp()):
+            error = self.notifier.send(entry.url, entry.token)
+            wait = None if error is None else self.notifier.retry.delay(entry.attempts + 1)
+            retry_at = None if wait is None else self._clock().timestamp() + wait
+            self.ledger.record_attempt(
+                entry.id, delivered=error is None, retry_at=retry_at, error=error
+            )
+            attempts.append(Delivery(entry.url, entry.refund_id, entry.attempts + 1, error))
+        return attempts
+
+    def deliver_notifications(self) -> list[Delivery]:
+        """Attempt every queued notification until acknowledged or out of retries, sleeping
+        (with the injected ``sleep``) between rounds. Returns every attempt made.
+        """
+        attempts: list[Delivery] = []
+        while True:
+            attempts += self.process_due()
+            waiting = [n.due_at for n in self.ledger.notifications("due") if n.due_at is not None]
+            if not waiting:
+                return attempts
+            self._sleep(max(0.0, min(waiting) - self._clock().timestamp()))
+
+    # -- serving -------------------------------------------------------------------------------
+
+    def app(self, *, poll_interval: float = 0.5) -> web.Application:
+        """An aiohttp application serving the real path (needs the ``aiohttp`` extra)."""
+        from c2p_action.emulator.server import create_app
+
+        return create_app(self, poll_interval=poll_interval)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 8080) -> None:
+        """Serve over HTTP until interrupted (blocking)."""
+        from c2p_action.emulator.server import serve
+
+        serve(self, host, port)
+
+    def start_server(
+        self, host: str = "127.0.0.1", port: int = 0, *, poll_interval: float = 0.5
+    ) -> RunningServer:
+        """Serve over HTTP from a background thread (port 0: any free port); use as a
+        context manager. ``server.url`` is the full endpoint URL.
+        """
+        from c2p_action.emulator.server import RunningServer
+
+        app = self.app(poll_interval=poll_interval)
+        return RunningServer(app, host, port, path=ACTION_PATH).start()
+
+
+def apply_corruption(plan: FaultPlan, response: TransportResponse) -> TransportResponse:
+    """The response, with its token corrupted when the plan says so."""
+    if not plan.corrupt_response or response.status != 200:
+        return response
+    return TransportResponse(response.status, corrupt_token(response.body), response.headers)

@@ -1,0 +1,415 @@
+"""The emulator's durable state in SQLite: transactions, refunds, idempotency keys, outbox.
+
+One connection guarded by a re-entrant lock serialises the threads of one process; every write
+runs inside ``BEGIN IMMEDIATE`` so that a second process on the same file (``2c2p emulator seed``
+beside a running server) waits for the write lock instead of interleaving. Reading the refunds,
+deciding and recording the new refund therefore happen in one critical section: concurrent
+refunds of one invoice cannot both see the same remaining amount.
+
+A file ledger uses WAL with full sync: a restarted emulator finds everything a committed answer
+promised. Without a path the ledger lives in memory and ends with the object.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Self
+
+from c2p_action.emulator.model import Method, RefundRecord, Transaction
+from c2p_action.emulator.rules import is_valid_amount
+from c2p_action.errors import ConfigurationError
+
+__all__ = ["IdempotencyRecord", "Ledger", "OutboxEntry"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS transactions (
+    merchant_id TEXT NOT NULL,
+    invoice_no TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    method TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reference_no TEXT NOT NULL,
+    approval_code TEXT NOT NULL,
+    masked_pan TEXT,
+    payment_scheme TEXT,
+    partial_settle INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (merchant_id, invoice_no)
+);
+CREATE TABLE IF NOT EXISTS refunds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    merchant_id TEXT NOT NULL,
+    invoice_no TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    completed_at TEXT,
+    notify_url TEXT,
+    user_defined TEXT NOT NULL,
+    FOREIGN KEY (merchant_id, invoice_no) REFERENCES transactions (merchant_id, invoice_no)
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    merchant_id TEXT NOT NULL,
+    idempotency_id TEXT NOT NULL,
+    process_type TEXT NOT NULL,
+    refund_id INTEGER REFERENCES refunds (id),
+    token TEXT NOT NULL,
+    PRIMARY KEY (merchant_id, idempotency_id)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    merchant_id TEXT NOT NULL,
+    refund_id INTEGER NOT NULL REFERENCES refunds (id),
+    url TEXT NOT NULL,
+    token TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at REAL,
+    state TEXT NOT NULL DEFAULT 'due',
+    last_error TEXT
+);
+"""
+
+# Reference numbers look like 2C2P's (seven digits) and are stable for a given ledger.
+_REFERENCE_BASE = 3_500_000
+_REFUND_REFERENCE_BASE = 7_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """The original answer to an idempotencyID: its type, sealed response and refund (if any)."""
+
+    process_type: str
+    token: str = field(repr=False)
+    refund_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A notification to deliver: ``state`` is ``due``, ``delivered`` or ``failed``."""
+
+    id: int
+    merchant_id: str
+    refund_id: int
+    url: str
+    token: str = field(repr=False)
+    attempts: int
+    due_at: float | None
+    state: str
+    last_error: str | None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _transaction(row: sqlite3.Row) -> Transaction:
+    return Transaction(
+        merchant_id=row["merchant_id"],
+        invoice_no=row["invoice_no"],
+        amount=Decimal(row["amount"]),
+        method=Method(row["method"]),
+        status=row["status"],
+        reference_no=row["reference_no"],
+        approval_code=row["approval_code"],
+        masked_pan=row["masked_pan"],
+        payment_scheme=row["payment_scheme"],
+        created_at=_moment(row["created_at"]),
+        partial_settle=bool(row["partial_settle"]),
+    )
+
+
+def _refund(row: sqlite3.Row) -> RefundRecord:
+    created = _moment(row["created_at"])
+    assert created is not None  # NOT NULL column
+    return RefundRecord(
+        id=row["id"],
+        merchant_id=row["merchant_id"],
+        invoice_no=row["invoice_no"],
+        amount=Decimal(row["amount"]),
+        status=row["status"],
+        reference_no=str(_REFUND_REFERENCE_BASE + row["id"]),
+        created_at=created,
+        completed_at=_moment(row["completed_at"]),
+        notify_url=row["notify_url"],
+        user_defined=tuple(json.loads(row["user_defined"])),
+    )
+
+
+class Ledger:
+    """SQLite-backed state of an emulator; ``path=None`` keeps it in memory.
+
+    Safe to share between threads. Group several calls into one atomic unit with
+    :meth:`atomic`; single calls are atomic on their own.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = 30.0):
+        self.path = None if path is None else os.fspath(path)
+        self._conn = sqlite3.connect(
+            ":memory:" if self.path is None else self.path,
+            timeout=busy_timeout,
+            isolation_level=None,  # transactions are explicit: BEGIN IMMEDIATE in atomic()
+            check_same_thread=False,  # guarded by self._lock
+        )
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        if self.path is not None:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+        with self.atomic():
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._conn.execute(statement)
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.path or ':memory:'})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One write transaction (``BEGIN IMMEDIATE``) holding the lock; nests."""
+        with self._lock:
+            if self._depth == 0:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if self._depth == 0:
+                self._conn.execute("COMMIT")
+
+    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self.atomic():
+            return self._conn.execute(sql, params).fetchall()
+
+    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        with self.atomic():
+            return self._conn.execute(sql, params)
+
+    # -- transactions --------------------------------------------------------------------------
+
+    def add_transaction(self, txn: Transaction, *, now: datetime | None = None) -> Transaction:
+        """Record an original payment; fills in reference number, approval code and time.
+
+        Raises :class:`~c2p_action.errors.ConfigurationError` if the invoice already exists or
+        the amount is not a D 10,2 amount.
+        """
+        if not is_valid_amount(txn.amount):
+            raise ConfigurationError(f"seed amount {txn.amount} is not a positive 2-decimal amount")
+        created = txn.created_at or now or datetime.now(UTC)
+        with self.atomic():
+            if self.transaction(txn.merchant_id, txn.invoice_no) is not None:
+                raise ConfigurationError(
+                    f"invoice {txn.invoice_no!r} of merchant {txn.merchant_id!r} is already seeded"
+                )
+            cursor = self._conn.execute(
+                "INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    txn.merchant_id,
+                    txn.invoice_no,
+                    str(txn.amount),
+                    txn.method.value,
+                    txn.status,
+                    txn.reference_no,
+                    txn.approval_code,
+                    txn.masked_pan,
+                    txn.payment_scheme,
+                    int(txn.partial_settle),
+                    _iso(created),
+                ),
+            )
+            serial = cursor.lastrowid or 0
+            filled = replace(
+                txn,
+                reference_no=txn.reference_no or str(_REFERENCE_BASE + serial),
+                approval_code=txn.approval_code or f"{serial:06d}",
+                created_at=created,
+            )
+            self._conn.execute(
+                "UPDATE transactions SET reference_no = ?, approval_code = ?"
+                " WHERE merchant_id = ? AND invoice_no = ?",
+                (filled.reference_no, filled.approval_code, txn.merchant_id, txn.invoice_no),
+            )
+        return filled
+
+    def transaction(self, merchant_id: str, invoice_no: str) -> Transaction | None:
+        """The transaction, or ``None`` if the invoice is unknown."""
+        rows = self._all(
+            "SELECT * FROM transactions WHERE merchant_id = ? AND invoice_no = ?",
+            (merchant_id, invoice_no),
+        )
+        return _transaction(rows[0]) if rows else None
+
+    def transactions(self, merchant_id: str | None = None) -> list[Transaction]:
+        """All transactions (of one merchant), in the order they were added."""
+        if merchant_id is None:
+            return [_transaction(r) for r in self._all("SELECT * FROM transactions ORDER BY rowid")]
+        rows = self._all(
+            "SELECT * FROM transactions WHERE merchant_id = ? ORDER BY rowid", (merchant_id,)
+        )
+        return [_transaction(r) for r in rows]
+
+    def set_status(self, merchant_id: str, invoice_no: str, status: str) -> None:
+        """Move a transaction to another status."""
+        self._run(
+            "UPDATE transactions SET status = ? WHERE merchant_id = ? AND invoice_no = ?",
+            (status, merchant_id, invoice_no),
+        )
+
+    # -- refunds -------------------------------------------------------------------------------
+
+    def refunds(self, merchant_id: str, invoice_no: str) -> list[RefundRecord]:
+        """Every refund of one invoice, oldest first."""
+        rows = self._all(
+            "SELECT * FROM refunds WHERE merchant_id = ? AND invoice_no = ? ORDER BY id",
+            (merchant_id, invoice_no),
+        )
+        return [_refund(r) for r in rows]
+
+    def refund(self, refund_id: int) -> RefundRecord | None:
+        """One refund by id."""
+        rows = self._all("SELECT * FROM refunds WHERE id = ?", (refund_id,))
+        return _refund(rows[0]) if rows else None
+
+    def add_refund(
+        self,
+        merchant_id: str,
+        invoice_no: str,
+        amount: Decimal,
+        status: str,
+        *,
+        now: datetime,
+        notify_url: str | None = None,
+        user_defined: tuple[str | None, ...] = (None,) * 5,
+    ) -> RefundRecord:
+        """Record a refund; its reference number derives from its id."""
+        with self.atomic():
+            cursor = self._conn.execute(
+                "INSERT INTO refunds (merchant_id, invoice_no, amount, status, created_at,"
+                " notify_url, user_defined) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    merchant_id,
+                    invoice_no,
+                    str(amount),
+                    status,
+                    _iso(now),
+                    notify_url,
+                    json.dumps(list(user_defined)),
+                ),
+            )
+            record = self.refund(cursor.lastrowid or 0)
+        assert record is not None
+        return record
+
+    def pending_refunds(
+        self,
+        *,
+        merchant_id: str | None = None,
+        invoice_no: str | None = None,
+        created_before: datetime | None = None,
+    ) -> list[RefundRecord]:
+        """Refunds still at RP, optionally of one invoice or older than a moment."""
+        rows = self._all("SELECT * FROM refunds WHERE status = 'RP' ORDER BY id")
+        return [
+            refund
+            for refund in map(_refund, rows)
+            if (merchant_id is None or refund.merchant_id == merchant_id)
+            and (invoice_no is None or refund.invoice_no == invoice_no)
+            and (created_before is None or refund.created_at <= created_before)
+        ]
+
+    def finish_refund(self, refund_id: int, status: str, *, now: datetime) -> RefundRecord:
+        """Give a pending refund its final status."""
+        with self.atomic():
+            self._conn.execute(
+                "UPDATE refunds SET status = ?, completed_at = ? WHERE id = ?",
+                (status, _iso(now), refund_id),
+            )
+            record = self.refund(refund_id)
+        if record is None:
+            raise KeyError(refund_id)
+        return record
+
+    # -- idempotency ---------------------------------------------------------------------------
+
+    def idempotency(self, merchant_id: str, idempotency_id: str) -> IdempotencyRecord | None:
+        """The original answer recorded under an idempotencyID, if any."""
+        rows = self._all(
+            "SELECT process_type, token, refund_id FROM idempotency"
+            " WHERE merchant_id = ? AND idempotency_id = ?",
+            (merchant_id, idempotency_id),
+        )
+        if not rows:
+            return None
+        return IdempotencyRecord(rows[0]["process_type"], rows[0]["token"], rows[0]["refund_id"])
+
+    def remember(
+        self, merchant_id: str, idempotency_id: str, record: IdempotencyRecord
+    ) -> None:
+        """Record the original answer to an idempotencyID."""
+        self._run(
+            "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
+            (merchant_id, idempotency_id, record.process_type, record.refund_id, record.token),
+        )
+
+    # -- notification outbox -------------------------------------------------------------------
+
+    def enqueue_notification(
+        self, merchant_id: str, refund_id: int, url: str, token: str, *, due_at: float
+    ) -> None:
+        """Queue a notification for delivery at ``due_at`` (epoch seconds)."""
+        self._run(
+            "INSERT INTO outbox (merchant_id, refund_id, url, token, due_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (merchant_id, refund_id, url, token, due_at),
+        )
+
+    def notifications(self, state: str | None = None) -> list[OutboxEntry]:
+        """Outbox entries (in one state), oldest first."""
+        if state is None:
+            rows = self._all("SELECT * FROM outbox ORDER BY id")
+        else:
+            rows = self._all("SELECT * FROM outbox WHERE state = ? ORDER BY id", (state,))
+        return [OutboxEntry(**dict(row)) for row in rows]
+
+    def due_notifications(self, now: float) -> list[OutboxEntry]:
+        """Entries waiting for delivery whose time has come."""
+        return [n for n in self.notifications("due") if n.due_at is not None and n.due_at <= now]
+
+    def record_attempt(
+        self, entry_id: int, *, delivered: bool, retry_at: float | None, error: str | None
+    ) -> None:
+        """After one delivery attempt: delivered, due again at ``retry_at``, or given up."""
+        state = "delivered" if delivered else ("due" if retry_at is not None else "failed")
+        self._run(
+            "UPDATE outbox SET attempts = attempts + 1, state = ?, due_at = ?, last_error = ?"
+            " WHERE id = ?",
+            (state, retry_at, error, entry_id),
+        )
