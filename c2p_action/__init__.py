@@ -29,6 +29,8 @@ from c2p_action.errors import (
     XmlError,
 )
 from c2p_action.keys import (
+    AwsKmsKeyProvider,
+    Pkcs11KeyProvider,
     fingerprint,
     generate_merchant_keys,
     load_private_key,
@@ -57,6 +59,7 @@ from c2p_action.transports import InProcessTransport
 __all__ = [
     "AmountError",
     "AsyncClient",
+    "AwsKmsKeyProvider",
     "C2PError",
     "Client",
     "Codec",
@@ -80,6 +83,7 @@ __all__ = [
     "PaymentProcessRequest",
     "PaymentProcessResponse",
     "PaymentResult",
+    "Pkcs11KeyProvider",
     "PluginManager",
     "ProcessType",
     "Refund",

@@ -8,9 +8,14 @@
 
 Loaded keys are :class:`LoadedPrivateKey` / :class:`LoadedPublicKey`: ordinary cryptography RSA
 key objects whose ``repr`` shows only size, fingerprint and source.
+
+Keys that never leave their hardware: :class:`Pkcs11KeyProvider` (``pkcs11:`` RFC 7512 URIs,
+extra ``pkcs11``) and :class:`AwsKmsKeyProvider` (``aws-kms:`` URIs, extra ``kms``) give
+RSA private-key objects that sign and decrypt inside the HSM or KMS.
 """
 
 from c2p_action.keys._generate import GeneratedKeys, certificate_for, generate_merchant_keys
+from c2p_action.keys._kms import AwsKmsKeyProvider, KmsPrivateKey, KmsUri, parse_kms_uri
 from c2p_action.keys._load import (
     MIN_RSA_BITS,
     KeySource,
@@ -18,18 +23,39 @@ from c2p_action.keys._load import (
     load_private_key,
     load_public_key,
 )
+from c2p_action.keys._pkcs11 import (
+    Pkcs11KeyInfo,
+    Pkcs11KeyProvider,
+    Pkcs11PrivateKey,
+    generate_pkcs11_key,
+    import_pkcs11_key,
+    list_pkcs11_keys,
+)
+from c2p_action.keys._pkcs11_uri import Pkcs11Uri, parse_pkcs11_uri
 from c2p_action.keys._wrap import LoadedPrivateKey, LoadedPublicKey, fingerprint
 
 __all__ = [
     "MIN_RSA_BITS",
+    "AwsKmsKeyProvider",
     "GeneratedKeys",
     "KeySource",
+    "KmsPrivateKey",
+    "KmsUri",
     "LoadedPrivateKey",
     "LoadedPublicKey",
     "Password",
+    "Pkcs11KeyInfo",
+    "Pkcs11KeyProvider",
+    "Pkcs11PrivateKey",
+    "Pkcs11Uri",
     "certificate_for",
     "fingerprint",
     "generate_merchant_keys",
+    "generate_pkcs11_key",
+    "import_pkcs11_key",
+    "list_pkcs11_keys",
     "load_private_key",
     "load_public_key",
+    "parse_kms_uri",
+    "parse_pkcs11_uri",
 ]

@@ -54,6 +54,8 @@ __all__ = [
 # reported when someone asks for what it would have provided.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "c2p_action.plugins.builtin",
+    "c2p_action.plugins.pkcs11",
+    "c2p_action.plugins.kms",
 )
 
 ENTRY_POINT_GROUP = "c2p_action"
