@@ -14,7 +14,8 @@ from c2p_action.client._build import (
     to_amount,
 )
 from c2p_action.client._config import ENDPOINTS, Settings, resolve_endpoint
-from c2p_action.client._idempotency import new_idempotency_id
+from c2p_action.client._idempotency import check_idempotency_id, new_idempotency_id
+from c2p_action.client._logging import redact_xml
 from c2p_action.client._outcomes import error_class_for
 from c2p_action.client._results import PaymentResult
 from c2p_action.client._retry import RetryPolicy
@@ -31,8 +32,10 @@ __all__ = [
     "RefundOptions",
     "RetryPolicy",
     "Settings",
+    "check_idempotency_id",
     "error_class_for",
     "new_idempotency_id",
+    "redact_xml",
     "resolve_endpoint",
     "to_amount",
 ]

@@ -4,11 +4,12 @@
 - :func:`to_xml` / :func:`from_xml` validate and (de)serialise message models;
 - :func:`encode_request` / :func:`decode_response` (merchant role) and :func:`decode_request` /
   :func:`encode_response` (gateway role) go from models to tokens and back;
-- :func:`inspect` describes a token without keys.
+- :func:`inspect` describes a token without keys; :func:`verify_signature` checks one with
+  the peer's public key alone.
 """
 
 from c2p_action.codec.inspection import TokenInfo, inspect
-from c2p_action.codec.jose import DEFAULT_MAX_TOKEN_BYTES, Codec
+from c2p_action.codec.jose import DEFAULT_MAX_TOKEN_BYTES, Codec, verify_signature
 from c2p_action.codec.messages import (
     decode_request,
     decode_response,
@@ -28,4 +29,5 @@ __all__ = [
     "from_xml",
     "inspect",
     "to_xml",
+    "verify_signature",
 ]

@@ -31,7 +31,7 @@ from c2p_action.codec._compact import (
 )
 from c2p_action.errors import DecryptionError, KeyLoadError, SignatureError, TokenFormatError
 
-__all__ = ["DEFAULT_MAX_TOKEN_BYTES", "MIN_KEY_BITS", "Codec"]
+__all__ = ["DEFAULT_MAX_TOKEN_BYTES", "MIN_KEY_BITS", "Codec", "verify_signature"]
 
 DEFAULT_MAX_TOKEN_BYTES = 1 << 20
 MIN_KEY_BITS = 2048
@@ -90,7 +90,7 @@ class Codec:
     A ``Codec`` holds no mutable state and may be shared between threads.
     """
 
-    __slots__ = ("_max", "_own", "_own_bytes", "_peer", "_peer_bytes")
+    __slots__ = ("_max", "_own", "_own_bytes", "_peer")
 
     def __init__(
         self,
@@ -111,7 +111,6 @@ class Codec:
         self._own = own_key
         self._peer = peer_key
         self._own_bytes = (own_key.key_size + 7) // 8
-        self._peer_bytes = (peer_key.key_size + 7) // 8
         self._max = max_token_bytes
 
     @property
@@ -189,21 +188,33 @@ class Codec:
             raise DecryptionError("JWE content failed authentication (tampered)") from None
 
     def _verified_jwe(self, token: str | bytes) -> bytes:
-        parts = split_jws(to_bytes(token, self._max))
-        if parts.header not in _KNOWN_GOOD_JWS:
-            _check_header(
-                decode_header(parts.header, "JWS header"), "JWS header", {"alg": "PS256"}
-            )
-        signature = b64decode(parts.signature, "JWS signature")
-        if len(signature) != self._peer_bytes:
-            raise SignatureError(
-                f"JWS signature is {len(signature)} bytes; the peer's RSA-{self._peer.key_size}"
-                f" key makes {self._peer_bytes}"
-            )
-        try:
-            self._peer.verify(signature, parts.signing_input, PSS_SHA256, hashes.SHA256())
-        except InvalidSignature:
-            raise SignatureError(
-                "JWS signature does not verify with the peer's public key"
-            ) from None
-        return jwe_from_payload(parts.payload)
+        return _verified_jwe(token, self._peer, self._max)
+
+
+def verify_signature(
+    token: str | bytes,
+    peer_key: rsa.RSAPublicKey,
+    *,
+    max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
+) -> str:
+    """:meth:`Codec.verify` with the peer's public key alone: check the outer signature under
+    the same rules and return the inner compact JWE (for tools that hold no private key)."""
+    return _verified_jwe(token, peer_key, max_token_bytes).decode("ascii")
+
+
+def _verified_jwe(token: str | bytes, peer: rsa.RSAPublicKey, max_bytes: int) -> bytes:
+    parts = split_jws(to_bytes(token, max_bytes))
+    if parts.header not in _KNOWN_GOOD_JWS:
+        _check_header(decode_header(parts.header, "JWS header"), "JWS header", {"alg": "PS256"})
+    signature = b64decode(parts.signature, "JWS signature")
+    expected = (peer.key_size + 7) // 8
+    if len(signature) != expected:
+        raise SignatureError(
+            f"JWS signature is {len(signature)} bytes; the peer's RSA-{peer.key_size}"
+            f" key makes {expected}"
+        )
+    try:
+        peer.verify(signature, parts.signing_input, PSS_SHA256, hashes.SHA256())
+    except InvalidSignature:
+        raise SignatureError("JWS signature does not verify with the peer's public key") from None
+    return jwe_from_payload(parts.payload)

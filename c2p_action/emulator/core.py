@@ -386,12 +386,6 @@ class Emulator:
 
         return create_app(self, poll_interval=poll_interval)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 8080) -> None:
-        """Serve over HTTP until interrupted (blocking)."""
-        from c2p_action.emulator.server import serve
-
-        serve(self, host, port)
-
     def start_server(
         self, host: str = "127.0.0.1", port: int = 0, *, poll_interval: float = 0.5
     ) -> RunningServer:

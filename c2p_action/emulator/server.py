@@ -29,7 +29,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 if TYPE_CHECKING:
     from c2p_action.emulator.core import Emulator
 
-__all__ = ["ACTION_PATH", "EMULATOR_KEY", "RunningServer", "create_app", "serve"]
+__all__ = ["ACTION_PATH", "EMULATOR_KEY", "RunningServer", "create_app"]
 
 EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
 _log = logging.getLogger("c2p_action.emulator")
@@ -77,16 +77,6 @@ def create_app(emulator: Emulator, *, poll_interval: float = 0.5) -> web.Applica
     app.router.add_post(ACTION_PATH, _action)
     app.cleanup_ctx.append(_background(poll_interval))
     return app
-
-
-def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve until interrupted (blocking); prints the endpoint URL first."""
-    web.run_app(
-        create_app(emulator),
-        host=host,
-        port=port,
-        print=lambda _: print(f"2C2P emulator at http://{host}:{port}{ACTION_PATH}", flush=True),
-    )
 
 
 class RunningServer:

@@ -1,0 +1,317 @@
+"""What every ``2c2p`` command shares: exit codes, error reporting, output, settings, keys.
+
+Errors are mapped to exit codes in one place (:func:`exit_code_for`), by the root group, so a
+command only raises the library's own exceptions and never picks a number itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from enum import IntEnum
+from typing import Any, Final, TypeVar
+
+import click
+
+from c2p_action.client import PaymentResult, RetryPolicy, Settings
+from c2p_action.errors import (
+    CodecError,
+    ConfigurationError,
+    GatewayError,
+    KeyLoadError,
+    TransportError,
+    ValidationError,
+)
+from c2p_action.schemas import PaymentProcessResponse
+
+__all__ = [
+    "ExitCode",
+    "Output",
+    "connection_options",
+    "error_record",
+    "exit_code_for",
+    "json_option",
+    "response_record",
+    "result_record",
+    "settings_from",
+    "setup_logging",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_JSON_META: Final = "c2p_action.json"
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes of ``2c2p`` (also in ``2c2p --help``)."""
+
+    OK = 0
+    INTERNAL = 1
+    USAGE = 2
+    CONFIGURATION = 3
+    REFUSED = 4
+    TRANSPORT = 5
+    CODEC = 6
+    INTERRUPTED = 130
+
+
+EXIT_CODES_HELP: Final = """\b
+Exit codes:
+  0  success (a refund pending with code 42 counts as success)
+  1  internal error (a bug: please report it)
+  2  usage or bad input (arguments, amounts, CSV rows)
+  3  configuration or key problem (missing setting, key cannot be loaded)
+  4  gateway refusal: a verified answer with a code other than 00/42
+  5  transport failure: no verified answer (the outcome of a refund, void
+     or settle is unknown: retry with the same --idempotency-id)
+  6  codec failure: a token that does not parse, verify or decrypt
+  130 interrupted"""
+
+# Most specific first: ValidationError is a CodecError raised before anything is sent.
+_CODES: Final[Sequence[tuple[type[BaseException], ExitCode]]] = (
+    (ValidationError, ExitCode.USAGE),
+    (GatewayError, ExitCode.REFUSED),
+    (TransportError, ExitCode.TRANSPORT),
+    (CodecError, ExitCode.CODEC),
+    (ConfigurationError, ExitCode.CONFIGURATION),
+    (KeyLoadError, ExitCode.CONFIGURATION),
+)
+
+
+def exit_code_for(error: BaseException) -> ExitCode:
+    """The exit code for an error the library raised."""
+    for kind, code in _CODES:
+        if isinstance(error, kind):
+            return code
+    return ExitCode.INTERNAL
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return str(value) if not isinstance(value, Decimal) else f"{value:f}"
+
+
+def response_record(response: PaymentProcessResponse) -> dict[str, Any]:
+    """The fields of a verified response people and scripts look at (no card data beyond
+    the gateway's own masked PAN)."""
+    refunds = response.refund_list.refund if response.refund_list is not None else []
+    return {
+        "code": (response.resp_code or "").strip(),
+        "description": response.resp_desc or "",
+        "process_type": response.process_type,
+        "invoice_no": response.invoice_no,
+        "status": response.status,
+        "amount": _text(response.amount),
+        "reference_no": response.reference_no,
+        "refund_reference_no": response.refund_reference_no,
+        "approval_code": response.approval_code,
+        "transaction_date_time": response.transaction_date_time,
+        "refunds": [
+            {
+                "amount": _text(r.amount),
+                "status": r.status,
+                "reference_no": r.reference_no,
+                "date_time": r.date_time,
+            }
+            for r in refunds
+        ],
+    }
+
+
+def result_record(operation: str, result: PaymentResult) -> dict[str, Any]:
+    """A successful (or pending) call as a JSON-ready mapping."""
+    return {
+        "ok": True,
+        "operation": operation,
+        "pending": result.pending,
+        "idempotency_id": result.idempotency_id,
+        "attempts": result.attempts,
+        **response_record(result.response),
+    }
+
+
+def error_record(error: BaseException) -> dict[str, Any]:
+    """A failed command as a JSON-ready mapping; the message is the library's (never a secret)."""
+    record: dict[str, Any] = {
+        "ok": False,
+        "exit_code": int(exit_code_for(error)),
+        "error": type(error).__name__,
+        "message": str(error),
+    }
+    idempotency_id = getattr(error, "idempotency_id", None)
+    if idempotency_id is not None:
+        record["idempotency_id"] = idempotency_id
+    if isinstance(error, GatewayError):
+        record["code"] = error.code
+        record["description"] = error.description
+        if error.response is not None:
+            record["response"] = response_record(error.response)
+    return record
+
+
+def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    # ctx.meta is shared by the whole invocation: the root group reads it to report errors.
+    ctx.meta[_JSON_META] = value
+    return value
+
+
+def json_option(function: F) -> F:
+    """``--json``: one JSON document on stdout instead of the table (errors too)."""
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        callback=_remember_json,
+        expose_value=True,
+        is_eager=True,
+        help="Print one JSON document on stdout (also for errors) instead of a table.",
+    )(function)
+
+
+def wants_json(ctx: click.Context) -> bool:
+    """Whether the running command was given ``--json``."""
+    return bool(ctx.meta.get(_JSON_META))
+
+
+def report_error(ctx: click.Context, error: BaseException) -> ExitCode:
+    """Print ``error`` (stderr, and stdout as JSON with ``--json``); return its exit code."""
+    code = exit_code_for(error)
+    if wants_json(ctx):
+        click.echo(json.dumps(error_record(error), indent=2))
+    click.echo(f"Error ({type(error).__name__}): {error}", err=True)
+    idempotency_id = getattr(error, "idempotency_id", None)
+    if code is ExitCode.TRANSPORT and idempotency_id:
+        click.echo(
+            "The outcome is unknown. Check with `inquiry`/`refund-status`, or repeat the"
+            f" command with --idempotency-id {idempotency_id} (never a new id).",
+            err=True,
+        )
+    return code
+
+
+class Output:
+    """Either a JSON document or a readable two-column table, on stdout."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def emit(self, record: Mapping[str, Any], rows: Iterable[tuple[str, object]]) -> None:
+        """Print ``record`` as JSON, or ``rows`` (label, value) as an aligned table."""
+        if self.as_json:
+            click.echo(json.dumps(record, indent=2, default=str))
+            return
+        click.echo(table(rows))
+
+
+def table(rows: Iterable[tuple[str, object]]) -> str:
+    """Aligned ``label  value`` lines; rows whose value is ``None`` or empty are left out."""
+    shown = [(label, str(value)) for label, value in rows if value not in (None, "")]
+    width = max((len(label) for label, _ in shown), default=0)
+    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in shown)
+
+
+def grid(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A small column-aligned table with a header line."""
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    lines = [headers, *cells]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+                     for line in lines)
+
+
+def setup_logging(verbosity: int) -> None:
+    """``-v``: INFO of the ``c2p_action`` logger on stderr; ``-vv``: DEBUG (XML, redacted).
+
+    Without ``-v`` the library's warnings are not printed (the command reports errors itself):
+    a ``NullHandler`` keeps Python's last-resort handler away, and nothing else changes, so
+    an embedding program's logging configuration is left as it was.
+    """
+    logger = logging.getLogger("c2p_action")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    if verbosity <= 0:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbosity == 1 else logging.DEBUG)
+
+
+def env_secret(variable: str | None, what: str) -> str | None:
+    """The value of environment variable ``variable`` (``None`` when no variable is named)."""
+    if not variable:
+        return None
+    value = os.environ.get(variable)
+    if value is None:
+        raise ConfigurationError(f"{what}: environment variable {variable} is not set")
+    return value
+
+
+_CONNECTION_OPTIONS: Final = (
+    click.option("--merchant-id", help="Merchant ID [env C2P_MERCHANT_ID]."),
+    click.option(
+        "--merchant-key",
+        metavar="PATH|URI",
+        help="Merchant private key: file (PEM/DER/PKCS#12) or key URI (file:, pkcs11:,"
+        " aws-kms:) [env C2P_MERCHANT_KEY].",
+    ),
+    click.option(
+        "--merchant-key-password-env",
+        metavar="VAR",
+        help="Environment variable holding the key file's password"
+        " [default: C2P_MERCHANT_KEY_PASSWORD].",
+    ),
+    click.option(
+        "--gateway-key",
+        "--gateway-cert",
+        "gateway_key",
+        metavar="PATH|URI",
+        help="2C2P's certificate or public key [env C2P_GATEWAY_KEY].",
+    ),
+    click.option(
+        "--endpoint",
+        metavar="sandbox|production|URL",
+        help="Where to send: sandbox (default), production, or a URL such as a running"
+        " emulator's [env C2P_ENDPOINT].",
+    ),
+    click.option("--transport", metavar="NAME", help="Transport name [env C2P_TRANSPORT]."),
+    click.option(
+        "--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per HTTP exchange"
+        " [env C2P_TIMEOUT, default 60]."
+    ),
+    click.option(
+        "--max-attempts",
+        type=click.IntRange(min=1),
+        help="Attempts per call incl. the first; retries reuse the idempotencyID"
+        " [env C2P_MAX_ATTEMPTS, default 3].",
+    ),
+)
+
+
+def connection_options(function: F) -> F:
+    """The options that say who we are and where to send (each falls back to ``C2P_*``)."""
+    for option in reversed(_CONNECTION_OPTIONS):
+        function = option(function)
+    return function
+
+
+def settings_from(options: Mapping[str, Any], **extra: Any) -> Settings:
+    """``Settings.from_env`` with the connection flags that were given as overrides."""
+    overrides: dict[str, Any] = {
+        name: options[name]
+        for name in ("merchant_id", "merchant_key", "gateway_key", "endpoint", "transport",
+                     "timeout")
+        if options.get(name) is not None
+    }
+    password = env_secret(options.get("merchant_key_password_env"), "--merchant-key-password-env")
+    if password is not None:
+        overrides["merchant_key_password"] = password
+    if options.get("max_attempts") is not None:
+        overrides["retry"] = RetryPolicy(max_attempts=options["max_attempts"])
+    overrides.update(extra)
+    return Settings.from_env(**overrides)

@@ -1,0 +1,300 @@
+"""The refund batch's input CSV, its SQLite journal and its result CSV. No click, no network.
+
+The journal is what makes a batch safe to interrupt: every row gets its idempotencyID written
+(and committed, with full sync) before the first request of the run goes out, and every later
+attempt of that row, in this run or a resumed one, sends the same id. The gateway answers a
+repeated id with the original answer instead of refunding again, so a row whose fate is unknown
+(killed mid-request, connection dropped) is simply sent again. Rows with a final outcome are
+never sent again.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Final
+
+from c2p_action.client import check_idempotency_id, new_idempotency_id, to_amount
+from c2p_action.errors import C2PError, ConfigurationError, ValidationError
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "BatchRow",
+    "Journal",
+    "JournalRow",
+    "Outcome",
+    "read_rows",
+]
+
+_REQUIRED: Final = ("invoice", "amount")
+_OPTIONAL: Final = ("idempotency_id", "notes")
+_ALIASES: Final = {
+    "invoice_no": "invoice", "invoiceno": "invoice", "idempotencyid": "idempotency_id"
+}
+_MAX_NOTES: Final = 150
+RESULT_COLUMNS: Final = (
+    "invoice", "amount", "idempotency_id", "outcome", "resp_code", "status", "error"
+)
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rows (
+    line INTEGER PRIMARY KEY,
+    invoice TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    notes TEXT,
+    given_id TEXT,
+    idempotency_id TEXT NOT NULL UNIQUE,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    outcome TEXT,
+    resp_code TEXT,
+    status TEXT,
+    error TEXT
+);
+"""
+
+
+class Outcome(StrEnum):
+    """What became of a row. Only ``UNRESOLVED`` (and never sent) rows are sent again."""
+
+    SUCCESS = "success"  # 00: refunded
+    PENDING = "pending"  # 42 (or 51): accepted, final status comes later
+    REFUSED = "refused"  # a verified refusal: final, not retried
+    UNRESOLVED = "unresolved"  # no verified answer: resend with the same id
+
+    @property
+    def final(self) -> bool:
+        """Whether the row is done for good."""
+        return self is not Outcome.UNRESOLVED
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRow:
+    """One CSV row, validated. ``line`` is its line number in the file (header = 1)."""
+
+    line: int
+    invoice: str
+    amount: Decimal
+    idempotency_id: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRow:
+    """A row as journalled: its id is fixed; ``outcome`` is ``None`` until first answered."""
+
+    line: int
+    invoice: str
+    amount: Decimal
+    notes: str | None
+    idempotency_id: str
+    attempts: int
+    outcome: Outcome | None
+    resp_code: str | None
+    status: str | None
+    error: str | None
+
+    @property
+    def to_send(self) -> bool:
+        """Never answered, or answered without a verified result."""
+        return self.outcome is None or not self.outcome.final
+
+
+def _header(fields: Sequence[str] | None, path: Path) -> list[str]:
+    if not fields:
+        raise ValidationError(f"{path}: empty CSV (expected a header: invoice,amount[,...])")
+    names = [_ALIASES.get(f.strip().lower(), f.strip().lower()) for f in fields]
+    unknown = sorted(set(names) - set(_REQUIRED) - set(_OPTIONAL))
+    # A misspelt idempotency_id column silently ignored would mean fresh ids: refuse instead.
+    if unknown:
+        raise ValidationError(f"{path}: unknown column(s) {', '.join(unknown)}")
+    missing = [n for n in _REQUIRED if n not in names]
+    if missing or len(set(names)) != len(names):
+        raise ValidationError(f"{path}: header needs invoice and amount, each once")
+    return names
+
+
+def _row(line: int, values: dict[str, str]) -> BatchRow:
+    invoice = values.get("invoice", "").strip()
+    if not invoice:
+        raise ValidationError("invoice is empty")
+    given = values.get("idempotency_id", "").strip() or None
+    if given is not None:
+        check_idempotency_id(given)
+    notes = values.get("notes", "").strip() or None
+    if notes is not None and len(notes) > _MAX_NOTES:
+        raise ValidationError(f"notes are longer than {_MAX_NOTES} characters")
+    return BatchRow(line, invoice, to_amount(values.get("amount", "")), given, notes)
+
+
+def read_rows(path: Path) -> list[BatchRow]:
+    """Read and validate every row; raises ``ValidationError`` naming each bad line."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            names = _header(next(reader, None), path)
+            rows: list[BatchRow] = []
+            problems: list[str] = []
+            for record in reader:
+                if not any(cell.strip() for cell in record):
+                    continue
+                line = reader.line_num
+                if len(record) > len(names):
+                    problems.append(f"line {line}: more cells than header columns")
+                    continue
+                try:
+                    rows.append(_row(line, dict(zip(names, record, strict=False))))
+                except C2PError as exc:
+                    problems.append(f"line {line}: {exc}")
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ValidationError(f"{path}: cannot read the CSV ({type(exc).__name__})") from None
+    ids = [r.idempotency_id for r in rows if r.idempotency_id]
+    if len(ids) != len(set(ids)):
+        problems.append("the same idempotency_id appears on several rows")
+    if problems:
+        raise ValidationError(f"{path}: " + "; ".join(problems[:10]))
+    if not rows:
+        raise ValidationError(f"{path}: no rows")
+    return rows
+
+
+def _journal_row(row: sqlite3.Row) -> JournalRow:
+    return JournalRow(
+        line=row["line"],
+        invoice=row["invoice"],
+        amount=Decimal(row["amount"]),
+        notes=row["notes"],
+        idempotency_id=row["idempotency_id"],
+        attempts=row["attempts"],
+        outcome=None if row["outcome"] is None else Outcome(row["outcome"]),
+        resp_code=row["resp_code"],
+        status=row["status"],
+        error=row["error"],
+    )
+
+
+class Journal:
+    """The SQLite journal of one batch (one connection; used from one thread)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise ConfigurationError(f"cannot open the journal {path}: {exc}") from None
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: a row's id, or its outcome, is on disk before the next request goes out.
+        self._conn.execute("PRAGMA synchronous = FULL")
+        with self._write():
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._conn.execute(statement)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def _check_meta(self, name: str, value: str) -> None:
+        found = self._conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        if found is None:
+            self._conn.execute("INSERT INTO meta VALUES (?, ?)", (name, value))
+        elif found["value"] != value:
+            raise ConfigurationError(
+                f"journal {self.path} belongs to another {name} ({found['value']});"
+                " use another --journal"
+            )
+
+    def start(self, rows: Sequence[BatchRow], *, merchant_id: str, endpoint: str) -> None:
+        """Journal every row with its idempotencyID, or check they match a previous run.
+
+        Everything is committed in one transaction before anything is sent.
+        """
+        with self._write():
+            self._check_meta("merchant", merchant_id)
+            self._check_meta("endpoint", endpoint)
+            known = {r.line: r for r in self.rows()}
+            if known and set(known) != {row.line for row in rows}:
+                raise ValidationError(
+                    f"the CSV's rows differ from those journalled in {self.path}; the journal"
+                    " belongs to another file (use another --journal)"
+                )
+            for row in rows:
+                previous = known.get(row.line)
+                if previous is None:
+                    self._conn.execute(
+                        "INSERT INTO rows (line, invoice, amount, notes, given_id, idempotency_id)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (row.line, row.invoice, str(row.amount), row.notes, row.idempotency_id,
+                         row.idempotency_id or new_idempotency_id()),
+                    )
+                elif (previous.invoice, previous.amount, previous.notes) != (
+                    row.invoice, row.amount, row.notes
+                ) or (row.idempotency_id not in (None, previous.idempotency_id)):
+                    raise ValidationError(
+                        f"line {row.line} of the CSV changed since it was journalled in"
+                        f" {self.path}; restore it or use another --journal"
+                    )
+
+    def rows(self) -> list[JournalRow]:
+        """Every journalled row, in file order."""
+        return [
+            _journal_row(r) for r in self._conn.execute("SELECT * FROM rows ORDER BY line")
+        ]
+
+    def mark_sending(self, line: int) -> None:
+        """Count an attempt before it is made (the outcome stays as it was)."""
+        with self._write():
+            self._conn.execute("UPDATE rows SET attempts = attempts + 1 WHERE line = ?", (line,))
+
+    def record(
+        self,
+        line: int,
+        outcome: Outcome,
+        *,
+        resp_code: str | None = None,
+        status: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Store a row's outcome."""
+        with self._write():
+            self._conn.execute(
+                "UPDATE rows SET outcome = ?, resp_code = ?, status = ?, error = ? WHERE line = ?",
+                (outcome.value, resp_code, status, error, line),
+            )
+
+    def write_result(self, path: Path) -> None:
+        """Write the result CSV (all rows, file order) atomically."""
+        temporary = path.with_name(f".{path.name}.tmp")
+        with temporary.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(RESULT_COLUMNS)
+            for row in self.rows():
+                writer.writerow(
+                    (
+                        row.invoice,
+                        f"{row.amount:f}",
+                        row.idempotency_id,
+                        (row.outcome or Outcome.UNRESOLVED).value,
+                        row.resp_code or "",
+                        row.status or "",
+                        row.error or ("" if row.outcome else "not sent yet"),
+                    )
+                )
+        os.replace(temporary, path)
