@@ -485,3 +485,19 @@ def test_known_good_header_shortcuts_pass_the_full_policy() -> None:
     for segment in jose._KNOWN_GOOD_JWE:
         header = decode_header(segment, "JWE header")
         jose._check_header(header, "JWE header", {"alg": "RSA-OAEP", "enc": "A256GCM"})
+
+
+def test_verify_signature_needs_only_the_peer_public_key(
+    gateway_codec: Codec,
+    merchant_codec: Codec,
+    gateway_public: rsa.RSAPublicKey,
+    other_private: rsa.RSAPrivateKey,
+) -> None:
+    from c2p_action.codec import verify_signature
+
+    token = gateway_codec.seal(XML)
+    assert verify_signature(token, gateway_public) == merchant_codec.verify(token)
+    with pytest.raises(SignatureError):
+        verify_signature(token, other_private.public_key())
+    with pytest.raises(TokenFormatError, match="over the limit"):
+        verify_signature(token, gateway_public, max_token_bytes=100)
