@@ -25,7 +25,6 @@ from c2p_action.client._core import (
     SettingsOptions,
     decode,
     encode,
-    wrong_transport,
 )
 from c2p_action.client._results import PaymentResult
 from c2p_action.errors import C2PError
@@ -38,7 +37,7 @@ __all__ = ["AsyncClient"]
 _T = TypeVar("_T")
 
 
-class AsyncClient(ClientBase):
+class AsyncClient(ClientBase[AsyncTransport]):
     """Payment maintenance calls over an asyncio transport (default ``aiohttp``).
 
     Outcomes are those of the sync client. RSA work (sealing requests, opening answers) runs
@@ -50,9 +49,7 @@ class AsyncClient(ClientBase):
     """
 
     _default_transport = "aiohttp"
-
-    _transport: AsyncTransport
-    _owns_transport: bool
+    _protocol = AsyncTransport
 
     def __init__(
         self,
@@ -71,16 +68,8 @@ class AsyncClient(ClientBase):
             merchant_id, merchant_key, gateway_key, settings=settings, plugins=plugins, **options
         )
 
-    def _open_transport(self) -> None:
-        name = self._transport_name()
-        if name is not None:
-            self._transport = self.plugins.async_transport(name, self.settings.transport_options)
-            self._owns_transport = True
-        elif isinstance(self.settings.transport, AsyncTransport):
-            self._transport = self.settings.transport
-            self._owns_transport = False
-        else:
-            raise wrong_transport("async", self.settings.transport)
+    def _create_transport(self, name: str) -> AsyncTransport:
+        return self.plugins.async_transport(name, self.settings.transport_options)
 
     async def refund(
         self, invoice_no: str, amount: AmountLike, **options: Unpack[RefundOptions]

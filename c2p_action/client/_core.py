@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Self, TypedDict, Unpack
+from typing import Any, ClassVar, Generic, Self, TypedDict, TypeVar, Unpack, cast
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
@@ -49,11 +49,14 @@ class SettingsOptions(TypedDict, total=False):
     max_token_bytes: int
 
 
+_TransportT = TypeVar("_TransportT", Transport, AsyncTransport)
+
+
 def _attach_idempotency_id(error: C2PError, idempotency_id: str | None) -> None:
-    # GatewayError declares the attribute; the other errors get it here so callers can read
-    # ``error.idempotency_id`` whatever failed (the refund may have landed before a timeout).
-    if idempotency_id is not None and getattr(error, "idempotency_id", None) is None:
-        setattr(error, "idempotency_id", idempotency_id)  # noqa: B010
+    # Set on every error of the call, not only GatewayError: the refund may have landed
+    # before a timeout, and the caller needs the id to retry the same logical operation.
+    if idempotency_id is not None and error.idempotency_id is None:
+        error.idempotency_id = idempotency_id
 
 
 class Exchange:
@@ -133,7 +136,7 @@ def decode(codec: Codec, call: PreparedCall, raw: TransportResponse) -> PaymentP
     return decode_response(codec, raw.body)
 
 
-class ClientBase:
+class ClientBase(Generic[_TransportT]):
     """Construction shared by both clients: settings, plugins, keys and the codec.
 
     Pass ``merchant_id``, ``merchant_key`` and ``gateway_key`` plus keyword settings, or a
@@ -141,7 +144,12 @@ class ClientBase:
     paths, or key URIs resolved by the plugin manager (``file:``, ``pkcs11:`` ...).
     """
 
-    _default_transport: str
+    _default_transport: ClassVar[str]
+    #: The transport protocol this client drives (a class may implement both).
+    _protocol: ClassVar[type[Transport] | type[AsyncTransport]]
+
+    _transport: _TransportT
+    _owns_transport: bool
 
     def __init__(
         self,
@@ -174,7 +182,20 @@ class ClientBase:
         self._open_transport()
 
     def _open_transport(self) -> None:
-        """Create (or adopt) the transport; each client knows which protocol it needs."""
+        transport = self.settings.transport
+        if transport is None or isinstance(transport, str):
+            self._transport = self._create_transport(transport or self._default_transport)
+            self._owns_transport = True
+        elif isinstance(transport, self._protocol):
+            self._transport = cast(_TransportT, transport)
+            self._owns_transport = False
+        else:
+            raise ConfigurationError(
+                f"{type(transport).__name__} does not implement {self._protocol.__name__}"
+            )
+
+    def _create_transport(self, name: str) -> _TransportT:
+        """A new transport of this client's protocol, by registered name."""
         raise NotImplementedError
 
     @classmethod
@@ -194,18 +215,5 @@ class ClientBase:
             return key
         return self.plugins.load_public_key(str(key))
 
-    def _transport_name(self) -> str | None:
-        transport = self.settings.transport
-        if transport is None:
-            return self._default_transport
-        return transport if isinstance(transport, str) else None
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.settings!r})"
-
-
-def wrong_transport(kind: str, transport: object) -> ConfigurationError:
-    """The error for a transport instance that lacks the protocol a client needs."""
-    return ConfigurationError(
-        f"{type(transport).__name__} does not implement the {kind} transport protocol"
-    )

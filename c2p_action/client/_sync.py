@@ -14,7 +14,7 @@ from c2p_action.client._build import (
     build_action,
     build_refund,
 )
-from c2p_action.client._core import ClientBase, Exchange, decode, encode, wrong_transport
+from c2p_action.client._core import ClientBase, Exchange, decode, encode
 from c2p_action.client._results import PaymentResult
 from c2p_action.errors import C2PError
 from c2p_action.schemas import PaymentProcessRequest, ProcessType
@@ -23,7 +23,7 @@ from c2p_action.transports.base import Transport
 __all__ = ["Client"]
 
 
-class Client(ClientBase):
+class Client(ClientBase[Transport]):
     """Payment maintenance calls over a blocking transport (default ``urllib3``).
 
     Every operation returns a :class:`PaymentResult` for ``00`` (success) and ``42``
@@ -33,20 +33,10 @@ class Client(ClientBase):
     """
 
     _default_transport = "urllib3"
+    _protocol = Transport
 
-    _transport: Transport
-    _owns_transport: bool
-
-    def _open_transport(self) -> None:
-        name = self._transport_name()
-        if name is not None:
-            self._transport = self.plugins.sync_transport(name, self.settings.transport_options)
-            self._owns_transport = True
-        elif isinstance(self.settings.transport, Transport):
-            self._transport = self.settings.transport
-            self._owns_transport = False
-        else:
-            raise wrong_transport("sync", self.settings.transport)
+    def _create_transport(self, name: str) -> Transport:
+        return self.plugins.sync_transport(name, self.settings.transport_options)
 
     def refund(
         self, invoice_no: str, amount: AmountLike, **options: Unpack[RefundOptions]
