@@ -229,7 +229,8 @@ def test_a_transport_of_the_wrong_kind_is_refused(
 ) -> None:
     from c2p_action.transports._urllib3 import Urllib3Transport
 
-    with pytest.raises(ConfigurationError, match="Urllib3Transport does not implement AsyncTransport"):
+    refused = "Urllib3Transport does not implement AsyncTransport"
+    with pytest.raises(ConfigurationError, match=refused):
         AsyncClient(
             "JT01", merchant_private, gateway_public, transport=Urllib3Transport(),
             plugins=PluginManager(allow=()),

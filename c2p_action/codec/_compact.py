@@ -45,8 +45,14 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return header
 
 
+# Real headers are under 100 bytes; a cap keeps JSON parsing of hostile headers cheap.
+MAX_HEADER_SEGMENT = 4096
+
+
 def decode_header(segment: bytes, what: str) -> dict[str, Any]:
     """Decode a protected header segment to a JSON object, refusing duplicate names."""
+    if len(segment) > MAX_HEADER_SEGMENT:
+        raise TokenFormatError(f"{what} is {len(segment)} bytes, over {MAX_HEADER_SEGMENT}")
     raw = b64decode(segment, what)
     try:
         header = json.loads(raw, object_pairs_hook=_reject_duplicates)

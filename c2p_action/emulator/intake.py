@@ -10,8 +10,9 @@ network -- just far enough to choose between 03, 10, 17, 18, 11 and 02.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lxml import etree
 
@@ -112,6 +113,8 @@ _PARSER = etree.XMLParser(
 )
 
 
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+
 def _top_level_fields(plaintext: bytes) -> dict[str, str] | None:
     if b"<!DOCTYPE" in plaintext or b"<!ENTITY" in plaintext:
         return None
@@ -119,7 +122,8 @@ def _top_level_fields(plaintext: bytes) -> dict[str, str] | None:
         root = etree.fromstring(plaintext, _PARSER)
     except etree.XMLSyntaxError:
         return None
-    if root.tag != "PaymentProcessRequest":
+    # The byte check above misses a DOCTYPE in UTF-16; nothing was expanded, but refuse alike.
+    if root.getroottree().docinfo.internalDTD is not None or root.tag != "PaymentProcessRequest":
         return None
     return {
         child.tag: (child.text or "").strip() for child in root if isinstance(child.tag, str)
@@ -129,10 +133,8 @@ def _top_level_fields(plaintext: bytes) -> dict[str, str] | None:
 def _amount(text: str | None) -> Decimal | None:
     if not text:
         return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return Decimal("NaN")  # present but not a number: the rules answer 18
+    # Present but not a plain decimal ("1e3", "NaN", "-1"): NaN makes the rules answer 18.
+    return Decimal(text) if _PLAIN_DECIMAL.fullmatch(text) else Decimal("NaN")
 
 
 def _read_leniently(plaintext: bytes, signer: str) -> Intake:
