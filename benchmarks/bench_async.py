@@ -12,7 +12,8 @@ threads at lower priority, standing in for the remote gateway. Reported:
 
 On a shared 2-core machine the numbers move with the neighbours' load: run it several times.
 
-Usage: ``python benchmarks/bench_async.py [-n 40] [--repeat 3] [--output table.md]``
+Usage: ``python benchmarks/bench_async.py [-n 40] [--repeat 5] [--no-write]``; the table is
+written into benchmarks/README.md between the ``async`` markers.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from _report import machine_line, write_table
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -193,7 +195,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=40, help="refunds per run (default 40)")
     parser.add_argument("--repeat", type=int, default=5, help="rounds (medians kept)")
-    parser.add_argument("--output", help="also write the table (Markdown) to this file")
+    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
 
     merchant = rsa.generate_private_key(public_exponent=65537, key_size=4096)
@@ -240,9 +242,8 @@ def main() -> None:
         f"{'met' if stall < TARGET_STALL_MS else 'NOT met'}"
     )
     print(text + verdict)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text + verdict + "\n")
+    if not args.no_write:
+        write_table("async", [machine_line(), "", text, verdict.strip()])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,72 @@
+"""Coverage-guided fuzzing of every outside-facing entry point with atheris (not run in CI).
+
+    pip install atheris
+    python fuzz/fuzz_entry_points.py -runs=1000000 -max_len=65536 fuzz/corpus
+
+The first input byte picks the target: ``inspect``, ``Codec.open``, ``from_xml`` (request and
+response), ``decode_response`` of sealed XML, ``parse_notification`` or the emulator's
+``handle``. Anything but a ``C2PError`` (or, from ``handle``, a ``TransportResponse``) is a crash
+that atheris reports with the input that caused it. Keys are fresh RSA-2048 pairs per run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable
+
+import atheris
+
+with atheris.instrument_imports():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from c2p_action import Codec, inspect
+    from c2p_action.codec import decode_response, from_xml
+    from c2p_action.emulator import Emulator
+    from c2p_action.errors import C2PError
+    from c2p_action.notifications import parse_notification
+    from c2p_action.schemas import PaymentProcessRequest, PaymentProcessResponse
+    from c2p_action.transports.base import TransportRequest, TransportResponse
+
+_MERCHANT = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+_GATEWAY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+MERCHANT_CODEC = Codec(_MERCHANT, _GATEWAY.public_key())
+GATEWAY_CODEC = Codec(_GATEWAY, _MERCHANT.public_key())
+EMULATOR = Emulator(_GATEWAY, {"JT01": _MERCHANT.public_key()})
+EMULATOR.seed("INV-F", "100.00", status="S")
+_FORM = "application/x-www-form-urlencoded"
+
+
+def _handle(data: bytes, sealed: bool) -> object:
+    body = MERCHANT_CODEC.seal(data).encode() if sealed else data
+    answer = EMULATOR.handle(TransportRequest("http://127.0.0.1/", body, {}, 10.0))
+    if not isinstance(answer, TransportResponse):
+        raise AssertionError(f"handle returned {type(answer).__name__}")
+    return answer
+
+
+TARGETS: list[Callable[[bytes], object]] = [
+    inspect,
+    MERCHANT_CODEC.open,
+    lambda data: from_xml(data, PaymentProcessRequest),
+    lambda data: from_xml(data, PaymentProcessResponse),
+    lambda data: decode_response(MERCHANT_CODEC, GATEWAY_CODEC.seal(data)),
+    lambda data: parse_notification(MERCHANT_CODEC, data),
+    lambda data: parse_notification(MERCHANT_CODEC, data, _FORM),
+    lambda data: _handle(data, sealed=False),
+    lambda data: _handle(data, sealed=True),
+]
+
+
+def test_one_input(data: bytes) -> None:
+    """One fuzz iteration: the first byte picks the target, the rest is its input."""
+    if not data:
+        return
+    target = TARGETS[data[0] % len(TARGETS)]
+    with contextlib.suppress(C2PError):
+        target(data[1:])
+
+
+if __name__ == "__main__":
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
