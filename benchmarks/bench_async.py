@@ -129,9 +129,7 @@ def run_async(
             ticker = asyncio.create_task(_ticker(stop, worst))
             await asyncio.sleep(0.01)
             started = time.perf_counter()
-            await asyncio.gather(
-                *(client.refund(f"INV-A{i}", Decimal("10.00")) for i in range(n))
-            )
+            await asyncio.gather(*(client.refund(f"INV-A{i}", Decimal("10.00")) for i in range(n)))
             seconds = time.perf_counter() - started
             stop.set()
             await ticker
@@ -213,28 +211,39 @@ def main() -> None:
     niced_pool = ThreadPoolExecutor(workers, "codec-niced", initializer=_lower_priority)
     with gateway_pool, niced_pool:
         gateway = Gateway(Codec(gateway_key, merchant.public_key()), gateway_pool)
-        rounds = [
-            [
-                run_sync(keys, gateway, args.n),
-                run_async(keys, gateway, args.n, "async, concurrent (default pool)", None),
-                run_async(
-                    keys, gateway, args.n, "async, codec pool at nice +10 (own executor)",
-                    niced_pool,
-                ),
-                run_async(
-                    keys, gateway, args.n, "async, codec on the loop thread (contrast)",
-                    InlineExecutor(),
-                ),
-            ]
-            for _ in range(args.repeat)
-        ]
+        rounds: list[list[Run]] = []
+        ceilings: list[float] = []
+        for _ in range(args.repeat):
+            # What the machine offers this round: shared hosts lend the second core unevenly.
+            ceilings.append(parallel_ceiling(merchant, signs=20))
+            rounds.append(
+                [
+                    run_sync(keys, gateway, args.n),
+                    run_async(keys, gateway, args.n, "async, concurrent (default pool)", None),
+                    run_async(
+                        keys,
+                        gateway,
+                        args.n,
+                        "async, codec pool at nice +10 (own executor)",
+                        niced_pool,
+                    ),
+                    run_async(
+                        keys,
+                        gateway,
+                        args.n,
+                        "async, codec on the loop thread (contrast)",
+                        InlineExecutor(),
+                    ),
+                ]
+            )
 
-    ceiling = parallel_ceiling(merchant)
+    ceiling = sorted(ceilings)[len(ceilings) // 2]
     text, ratios = table(rounds)
     ratio = ratios[1]
     stall = _median([r[1] for r in rounds]).stall_ms or 0.0
     verdict = (
-        f"\n\ncores: {os.cpu_count()}; two-thread RSA speed-up available now: {ceiling:.2f}x; "
+        f"\n\ncores: {os.cpu_count()}; two-thread RSA speed-up the machine offered"
+        f" (median of rounds): {ceiling:.2f}x; "
         f"rounds: {args.repeat}; default pool: throughput "
         f"{ratio:.2f}x (target >= {TARGET_RATIO}x): "
         f"{'met' if ratio >= TARGET_RATIO else 'NOT met'};"
