@@ -7,8 +7,10 @@ Real AWS KMS has not been exercised by these tests.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import pytest
 from _fake_kms import FakeKey, FakeKms
@@ -16,7 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from c2p_action import Codec
+from c2p_action import Client, Codec, Emulator, InProcessTransport
 from c2p_action.errors import DecryptionError, KeyLoadError, KeyProviderError
 from c2p_action.keys._kms import AwsKmsKeyProvider, KmsPrivateKey, parse_kms_uri
 from c2p_action.plugins import kms as kms_plugin
@@ -99,6 +101,25 @@ def test_codec_round_trip_with_the_merchant_key_in_kms(
     merchant = Codec(kms_key, gateway_public)
     assert gateway_codec.open(merchant.seal(b"<request/>")) == b"<request/>"
     assert merchant.open(gateway_codec.seal(b"<response/>")) == b"<response/>"
+
+
+def test_client_round_trip_against_the_emulator_with_the_merchant_key_in_kms(
+    fake_kms: FakeKms,
+    key_pair: tuple[FakeKey, FakeKey],
+    merchant_public: rsa.RSAPublicKey,
+    gateway_private: rsa.RSAPrivateKey,
+) -> None:
+    # Named by URI, as in C2P_MERCHANT_KEY; the plugin manager resolves the aws-kms: scheme.
+    emulator = Emulator(gateway_private, {"JT01": merchant_public})
+    emulator.seed("INV-KMS-1", "100.00", status="S")
+    transport = InProcessTransport(emulator.handle)
+    uri = fake_kms.uri(*key_pair)
+    with Client("JT01", uri, gateway_private.public_key(), transport=transport) as client:
+        fake_kms.calls.clear()
+        result = client.refund("INV-KMS-1", "25.00")
+    assert (result.code, result.status, result.amount) == ("00", "RF", Decimal("25.00"))
+    # One message each way: exactly one Sign and one Decrypt.
+    assert fake_kms.calls == Counter({"Sign": 1, "Decrypt": 1})
 
 
 def test_aliases_and_public_key_loading(

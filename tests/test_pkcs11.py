@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 
 import _softhsm
@@ -14,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from c2p_action import Codec
+from c2p_action import AsyncClient, Client, Codec, Emulator, InProcessTransport
 from c2p_action.cli.hsm import hsm
 from c2p_action.errors import DecryptionError, KeyLoadError, KeyProviderError
 from c2p_action.keys._pkcs11 import (
@@ -286,3 +288,32 @@ def test_sessions_are_shared_not_reopened_per_key(softhsm: _softhsm.SoftHsm) -> 
     Pkcs11KeyProvider().load_private_key(softhsm.uri(MAIN, object="cli-imported"))
     main_sessions = [key for key in _pkcs11._sessions if key[2] == MAIN]
     assert len(main_sessions) == 1
+
+
+def test_client_round_trip_against_the_emulator_with_the_merchant_key_in_the_token(
+    softhsm: _softhsm.SoftHsm,
+    hsm_merchant: rsa.RSAPrivateKey,
+    merchant_public: rsa.RSAPublicKey,
+    gateway_private: rsa.RSAPrivateKey,
+) -> None:
+    # The key is named by URI, as in C2P_MERCHANT_KEY: the plugin manager resolves it.
+    emulator = Emulator(gateway_private, {"JT01": merchant_public})
+    emulator.seed("INV-HSM-1", "100.00", status="S")
+    uri = softhsm.uri(MAIN, object="merchant")
+    transport = InProcessTransport(emulator.handle)
+    with Client("JT01", uri, gateway_private.public_key(), transport=transport) as client:
+        refund = client.refund("INV-HSM-1", "40.00")
+        assert (refund.code, refund.status, refund.amount) == ("00", "RF", Decimal("40.00"))
+
+    async def concurrently() -> list[str]:
+        # AsyncClient runs the codec in its thread pool: the token's lock must keep it safe.
+        async with AsyncClient(
+            "JT01", uri, gateway_private.public_key(), transport=InProcessTransport(emulator.handle)
+        ) as client:
+            results = await asyncio.gather(
+                *(client.refund("INV-HSM-1", "10.00") for _ in range(6))
+            )
+        return [result.code for result in results]
+
+    assert asyncio.run(concurrently()) == ["00"] * 6
+    assert sum(r.amount for r in emulator.ledger.refunds("JT01", "INV-HSM-1")) == Decimal("100.00")
