@@ -501,3 +501,9 @@ def test_verify_signature_needs_only_the_peer_public_key(
         verify_signature(token, other_private.public_key())
     with pytest.raises(TokenFormatError, match="over the limit"):
         verify_signature(token, gateway_public, max_token_bytes=100)
+
+
+def test_large_messages_pass_below_the_cap(merchant_codec: Codec, gateway_codec: Codec) -> None:
+    # joserfc's default caps refuse XML over ~48 KB; only our own configurable cap applies.
+    xml = b"<PaymentProcessRequest><notes>" + b"n" * 300_000 + b"</notes></PaymentProcessRequest>"
+    assert gateway_codec.open(merchant_codec.seal(xml)) == xml
