@@ -117,12 +117,12 @@ def _reset_if_forked() -> None:
     global _owner_pid
     if os.getpid() == _owner_pid:
         return
-    errors = _pkcs11()
+    p11 = _pkcs11()
     # Sessions and login belong to the parent; the module must be initialised afresh here.
     _sessions.clear()
     for library in _libraries.values():
         # Modules that detect fork themselves report "not initialised" here.
-        with suppress(errors.PKCS11Error):
+        with suppress(p11.PKCS11Error):
             library.finalize()
         library.initialize()
     _owner_pid = os.getpid()
@@ -216,7 +216,7 @@ def _matches(uri: Pkcs11Uri, library: Pkcs11Lib, token: pkcs11.Token) -> bool:
 
 def _session(target: _Target) -> pkcs11.Session:
     """The process's logged-in session for the token ``target`` names (call under the lock)."""
-    errors = _pkcs11()
+    p11 = _pkcs11()
     library = _library(target.module_path)
     try:
         tokens = [
@@ -225,7 +225,7 @@ def _session(target: _Target) -> pkcs11.Session:
             for token in [slot.get_token()]
             if _matches(target.uri, library, token)
         ]
-    except errors.PKCS11Error as exc:
+    except p11.PKCS11Error as exc:
         raise KeyProviderError(
             f"PKCS#11 listing tokens in {target.module_path} failed ({type(exc).__name__})"
         ) from None
@@ -245,23 +245,23 @@ def _session(target: _Target) -> pkcs11.Session:
 
 
 def _open_session(token: pkcs11.Token, target: _Target) -> pkcs11.Session:
-    errors = _pkcs11()
+    p11 = _pkcs11()
     label = token.label
-    if target.pin is None and token.flags & errors.TokenFlag.LOGIN_REQUIRED:
+    if target.pin is None and token.flags & p11.TokenFlag.LOGIN_REQUIRED:
         raise KeyLoadError(
             f"PKCS#11 token {label!r} needs a PIN: add pin-source or pin-value to the URI"
         )
     try:
         return token.open(rw=True, user_pin=target.pin)
-    except errors.UserAlreadyLoggedIn:
+    except p11.UserAlreadyLoggedIn:
         # Someone else in this process logged in; login is per process, so a plain session
         # sees the same private objects.
         return token.open(rw=True)
-    except (errors.PinIncorrect, errors.PinInvalid, errors.PinLenRange):
+    except (p11.PinIncorrect, p11.PinInvalid, p11.PinLenRange):
         raise KeyProviderError(f"PKCS#11 login to token {label!r} failed: incorrect PIN") from None
-    except errors.PinLocked:
+    except p11.PinLocked:
         raise KeyProviderError(f"PKCS#11 login to token {label!r} failed: PIN locked") from None
-    except errors.PKCS11Error as exc:
+    except p11.PKCS11Error as exc:
         raise KeyProviderError(
             f"PKCS#11 opening a session on token {label!r} failed ({type(exc).__name__})"
         ) from None
@@ -285,9 +285,9 @@ def _run(
     ``rejected_input`` names the python-pkcs11 exceptions that mean "the token refused this
     ciphertext" for this step (they become DecryptionError).
     """
-    errors = _pkcs11()
-    rejected = tuple(getattr(errors, name) for name in rejected_input)
-    stale = (errors.SessionHandleInvalid, errors.SessionClosed, errors.UserNotLoggedIn)
+    p11 = _pkcs11()
+    rejected = tuple(getattr(p11, name) for name in rejected_input)
+    stale = (p11.SessionHandleInvalid, p11.SessionClosed, p11.UserNotLoggedIn)
     with _serialised():
         session = _session(target)
         try:
@@ -302,13 +302,13 @@ def _run(
                 f"PKCS#11 {step}: the token rejected the ciphertext ({type(exc).__name__};"
                 " encrypted to another key, or tampered)"
             ) from None
-        except (errors.DeviceRemoved, errors.TokenNotPresent, *stale) as exc:
+        except (p11.DeviceRemoved, p11.TokenNotPresent, *stale) as exc:
             _forget_session(session)
             raise KeyProviderError(
                 f"PKCS#11 {step} failed: token unavailable ({type(exc).__name__})",
                 retryable=True,
             ) from None
-        except errors.PKCS11Error as exc:
+        except p11.PKCS11Error as exc:
             raise KeyProviderError(f"PKCS#11 {step} failed ({type(exc).__name__})") from None
 
 
@@ -349,19 +349,19 @@ def _rsa_public(obj: Any) -> rsa.RSAPublicKey:
 
 def _public_of(session: pkcs11.Session, uri: Pkcs11Uri) -> rsa.RSAPublicKey:
     """The public key: a certificate or public-key object, else the private key's modulus."""
-    errors = _pkcs11()
+    p11 = _pkcs11()
     if uri.type == "cert":
-        cert = _find_one(session, uri, errors.ObjectClass.CERTIFICATE, "certificate")
-        public = x509.load_der_x509_certificate(cert[errors.Attribute.VALUE]).public_key()
+        cert = _find_one(session, uri, p11.ObjectClass.CERTIFICATE, "certificate")
+        public = x509.load_der_x509_certificate(cert[p11.Attribute.VALUE]).public_key()
         if not isinstance(public, rsa.RSAPublicKey):
             raise KeyLoadError("PKCS#11: the certificate does not hold an RSA key")
         return public
-    kinds = [errors.ObjectClass.PUBLIC_KEY]
+    kinds = [p11.ObjectClass.PUBLIC_KEY]
     if uri.type != "public":
-        kinds.append(errors.ObjectClass.PRIVATE_KEY)
+        kinds.append(p11.ObjectClass.PRIVATE_KEY)
     for kind in kinds:
         found = list(session.get_objects(_object_template(uri, kind)))
-        if len(found) == 1 and found[0][errors.Attribute.KEY_TYPE] == errors.KeyType.RSA:
+        if len(found) == 1 and found[0][p11.Attribute.KEY_TYPE] == p11.KeyType.RSA:
             return _rsa_public(found[0])
     raise KeyLoadError("PKCS#11: no single RSA public key (or private key) matches the URI")
 
@@ -385,17 +385,17 @@ class Pkcs11PrivateKey(DelegatedRSAPrivateKey):
         # Object handles belong to the session generation: look the key up again after a
         # fork or a reopened session, otherwise reuse it (one C_FindObjects per session).
         if self._cached is None or self._cached[0] is not session:
-            errors = _pkcs11()
-            key = _find_one(session, self._target.uri, errors.ObjectClass.PRIVATE_KEY, "key")
+            p11 = _pkcs11()
+            key = _find_one(session, self._target.uri, p11.ObjectClass.PRIVATE_KEY, "key")
             self._cached = (session, key)
         return self._cached[1]
 
     def _sign_pss_sha256(self, message: bytes) -> bytes:
-        errors = _pkcs11()
+        p11 = _pkcs11()
         return self._sign(
             message,
-            mechanism=errors.Mechanism.SHA256_RSA_PKCS_PSS,
-            mechanism_param=(errors.Mechanism.SHA256, errors.MGF.SHA256, 32),
+            mechanism=p11.Mechanism.SHA256_RSA_PKCS_PSS,
+            mechanism_param=(p11.Mechanism.SHA256, p11.MGF.SHA256, 32),
         )
 
     def _sign_pkcs1v15_sha256(self, message: bytes) -> bytes:
@@ -407,10 +407,10 @@ class Pkcs11PrivateKey(DelegatedRSAPrivateKey):
         )
 
     def _decrypt_oaep_sha1(self, ciphertext: bytes) -> bytes:
-        errors = _pkcs11()
+        p11 = _pkcs11()
         params: dict[str, Any] = {
-            "mechanism": errors.Mechanism.RSA_PKCS_OAEP,
-            "mechanism_param": (errors.Mechanism.SHA_1, errors.MGF.SHA1, None),
+            "mechanism": p11.Mechanism.RSA_PKCS_OAEP,
+            "mechanism_param": (p11.Mechanism.SHA_1, p11.MGF.SHA1, None),
         }
         return _run(
             self._target,
@@ -445,18 +445,18 @@ class Pkcs11KeyProvider:
         _require_name(target.uri)
         if target.uri.type not in (None, "private"):
             raise KeyLoadError(f"PKCS#11 URI type={target.uri.type} cannot be a private key")
-        errors = _pkcs11()
+        p11 = _pkcs11()
 
         def inspect(session: pkcs11.Session) -> rsa.RSAPublicKey:
-            key = _find_one(session, target.uri, errors.ObjectClass.PRIVATE_KEY, "private key")
-            if key[errors.Attribute.KEY_TYPE] != errors.KeyType.RSA:
+            key = _find_one(session, target.uri, p11.ObjectClass.PRIVATE_KEY, "private key")
+            if key[p11.Attribute.KEY_TYPE] != p11.KeyType.RSA:
                 raise KeyLoadError("PKCS#11: the object is not an RSA key")
             for use in ("sign", "decrypt"):
-                if not key[getattr(errors.Attribute, use.upper())]:
+                if not key[getattr(p11.Attribute, use.upper())]:
                     raise KeyLoadError(f"PKCS#11: the key is not allowed to {use}")
             try:
                 return _rsa_public(key)
-            except (errors.AttributeSensitive, errors.AttributeTypeInvalid):
+            except (p11.AttributeSensitive, p11.AttributeTypeInvalid):
                 return _public_of(session, replace(target.uri, type="public"))
 
         public = _run(target, "loading the private key", inspect)
@@ -492,15 +492,15 @@ def _key_id(public: rsa.RSAPublicKey) -> bytes:
 
 
 def _refuse_existing(session: pkcs11.Session, uri: Pkcs11Uri) -> None:
-    errors = _pkcs11()
-    for kind in (errors.ObjectClass.PRIVATE_KEY, errors.ObjectClass.PUBLIC_KEY):
+    p11 = _pkcs11()
+    for kind in (p11.ObjectClass.PRIVATE_KEY, p11.ObjectClass.PUBLIC_KEY):
         for name in (replace(uri, id=None), replace(uri, object=None)):
             if (name.object or name.id) and list(session.get_objects(_object_template(name, kind))):
                 raise KeyLoadError("PKCS#11: the token already holds a key with that label or id")
 
 
-def _private_template(errors: Any) -> dict[Any, Any]:
-    attribute = errors.Attribute
+def _private_template(p11: Any) -> dict[Any, Any]:
+    attribute = p11.Attribute
     return {
         attribute.TOKEN: True,
         attribute.PRIVATE: True,
@@ -512,8 +512,8 @@ def _private_template(errors: Any) -> dict[Any, Any]:
     }
 
 
-def _public_template(errors: Any) -> dict[Any, Any]:
-    attribute = errors.Attribute
+def _public_template(p11: Any) -> dict[Any, Any]:
+    attribute = p11.Attribute
     return {
         attribute.TOKEN: True,
         attribute.PRIVATE: False,
@@ -540,13 +540,13 @@ def import_pkcs11_key(
         raise KeyLoadError(f"PKCS#11 import: RSA-{key.key_size} is too small ({MIN_KEY_BITS})")
     named = replace(target.uri, id=target.uri.id or _key_id(key.public_key()), type=None)
     numbers = key.private_numbers()
-    errors = _pkcs11()
-    a = errors.Attribute
+    p11 = _pkcs11()
+    a = p11.Attribute
 
     def store(session: pkcs11.Session) -> None:
         _refuse_existing(session, named)
         common = {
-            a.KEY_TYPE: errors.KeyType.RSA,
+            a.KEY_TYPE: p11.KeyType.RSA,
             a.LABEL: named.object,
             a.ID: named.id,
             a.MODULUS: _big(numbers.public_numbers.n),
@@ -554,9 +554,9 @@ def import_pkcs11_key(
         }
         session.create_object(
             {
-                a.CLASS: errors.ObjectClass.PRIVATE_KEY,
+                a.CLASS: p11.ObjectClass.PRIVATE_KEY,
                 **common,
-                **_private_template(errors),
+                **_private_template(p11),
                 a.PRIVATE_EXPONENT: _big(numbers.d),
                 a.PRIME_1: _big(numbers.p),
                 a.PRIME_2: _big(numbers.q),
@@ -566,7 +566,7 @@ def import_pkcs11_key(
             }
         )
         session.create_object(
-            {a.CLASS: errors.ObjectClass.PUBLIC_KEY, **common, **_public_template(errors)}
+            {a.CLASS: p11.ObjectClass.PUBLIC_KEY, **common, **_public_template(p11)}
         )
 
     _run(target, "importing the key", store)
@@ -584,22 +584,22 @@ def generate_pkcs11_key(
         raise KeyLoadError("PKCS#11 keygen: the URI must give the new key's label (object=)")
     key_id = target.uri.id or os.urandom(16)
     named = replace(target.uri, id=key_id, type=None)
-    errors = _pkcs11()
+    p11 = _pkcs11()
 
     def generate(session: pkcs11.Session) -> None:
         _refuse_existing(session, named)
         session.generate_keypair(
-            errors.KeyType.RSA,
+            p11.KeyType.RSA,
             bits,
             id=key_id,
             label=named.object,
             store=True,
-            mechanism=errors.Mechanism.RSA_PKCS_KEY_PAIR_GEN,
+            mechanism=p11.Mechanism.RSA_PKCS_KEY_PAIR_GEN,
             public_template={
-                errors.Attribute.PUBLIC_EXPONENT: _big(65537),
-                **_public_template(errors),
+                p11.Attribute.PUBLIC_EXPONENT: _big(65537),
+                **_public_template(p11),
             },
-            private_template=_private_template(errors),
+            private_template=_private_template(p11),
         )
 
     _run(target, "generating the key pair", generate)
@@ -611,11 +611,11 @@ def list_pkcs11_keys(
 ) -> list[Pkcs11KeyInfo]:
     """Every RSA private key visible on the token ``uri`` names (after login)."""
     target = (provider or Pkcs11KeyProvider()).target(uri)
-    errors = _pkcs11()
-    a = errors.Attribute
+    p11 = _pkcs11()
+    a = p11.Attribute
 
     def listing(session: pkcs11.Session) -> list[Pkcs11KeyInfo]:
-        template = {a.CLASS: errors.ObjectClass.PRIVATE_KEY, a.KEY_TYPE: errors.KeyType.RSA}
+        template = {a.CLASS: p11.ObjectClass.PRIVATE_KEY, a.KEY_TYPE: p11.KeyType.RSA}
         found: list[Pkcs11KeyInfo] = []
         for key in session.get_objects(template):
             found.append(
