@@ -1,5 +1,7 @@
 """``2c2p hsm``: put the merchant key into a PKCS#11 token and make its portal certificate.
 
+Library errors propagate to the root command, which maps them to the documented exit codes.
+
 Every command takes ``--uri``, an RFC 7512 URI naming the token (and, for ``import``/``keygen``
 /``cert``, the key's label with ``object=``), e.g.::
 
@@ -15,7 +17,6 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives import serialization
 
-from c2p_action.errors import C2PError
 from c2p_action.keys import certificate_for, load_private_key
 from c2p_action.keys._pkcs11 import (
     Pkcs11KeyProvider,
@@ -34,10 +35,6 @@ def _write_certificate(uri: str, out: Path, common_name: str, days: int) -> None
     cert = certificate_for(key, common_name=common_name, days=days)
     out.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     click.echo(f"wrote portal certificate {out}")
-
-
-def _fail(exc: C2PError) -> click.ClickException:
-    return click.ClickException(str(exc))
 
 
 @click.group()
@@ -68,14 +65,11 @@ def import_command(
 ) -> None:
     """Import an existing merchant key as a sensitive, non-extractable token key."""
     password = os.environ.get(password_env) if password_env else None
-    try:
-        key = load_private_key(key_path, password)
-        stored = import_pkcs11_key(uri, key)
-        click.echo(str(stored))
-        if cert_out is not None:
-            _write_certificate(uri, cert_out, common_name, days)
-    except C2PError as exc:
-        raise _fail(exc) from None
+    key = load_private_key(key_path, password)
+    stored = import_pkcs11_key(uri, key)
+    click.echo(str(stored))
+    if cert_out is not None:
+        _write_certificate(uri, cert_out, common_name, days)
 
 
 @hsm.command("keygen")
@@ -88,26 +82,20 @@ def keygen_command(
     uri: str, bits: int, cert_out: Path | None, common_name: str, days: int
 ) -> None:
     """Generate the merchant key pair inside the token."""
-    try:
-        click.echo(str(generate_pkcs11_key(uri, bits=bits)))
-        if cert_out is not None:
-            _write_certificate(uri, cert_out, common_name, days)
-    except C2PError as exc:
-        raise _fail(exc) from None
+    click.echo(str(generate_pkcs11_key(uri, bits=bits)))
+    if cert_out is not None:
+        _write_certificate(uri, cert_out, common_name, days)
 
 
 @hsm.command("list")
 @click.option("--uri", required=True, help=_URI_HELP)
 def list_command(uri: str) -> None:
     """List the RSA private keys on the token, one URI per line."""
-    try:
-        for info in list_pkcs11_keys(uri):
-            flags = ("sensitive" if info.sensitive else "NOT-sensitive") + (
-                ",EXTRACTABLE" if info.extractable else ""
-            )
-            click.echo(f"{info.uri}\tRSA-{info.bits}\t{flags}")
-    except C2PError as exc:
-        raise _fail(exc) from None
+    for info in list_pkcs11_keys(uri):
+        flags = ("sensitive" if info.sensitive else "NOT-sensitive") + (
+            ",EXTRACTABLE" if info.extractable else ""
+        )
+        click.echo(f"{info.uri}\tRSA-{info.bits}\t{flags}")
 
 
 @hsm.command("cert")
@@ -117,7 +105,4 @@ def list_command(uri: str) -> None:
 @click.option("--days", default=3650, show_default=True)
 def cert_command(uri: str, out: Path, common_name: str, days: int) -> None:
     """Write the self-signed X.509 certificate for the merchant portal (signed in the token)."""
-    try:
-        _write_certificate(uri, out, common_name, days)
-    except C2PError as exc:
-        raise _fail(exc) from None
+    _write_certificate(uri, out, common_name, days)
