@@ -19,7 +19,7 @@ from c2p_action.client._logging import log_outcome, log_xml, logger
 from c2p_action.client._outcomes import raise_for_code
 from c2p_action.client._results import PaymentResult
 from c2p_action.client._retry import RetryPolicy
-from c2p_action.codec import Codec, decode_response, encode_request, from_xml, to_xml
+from c2p_action.codec import Codec, from_xml, to_xml
 from c2p_action.errors import C2PError, ConfigurationError, GatewayError, HttpStatusError
 from c2p_action.plugins.manager import PluginManager
 from c2p_action.schemas import PaymentProcessRequest, PaymentProcessResponse
@@ -120,20 +120,20 @@ class Exchange:
 
 def encode(codec: Codec, call: PreparedCall) -> str:
     """Validate, serialise and seal the request (RSA work: the async client offloads it)."""
+    xml = to_xml(call.request)
     if logger.isEnabledFor(logging.DEBUG):
-        log_xml("request", call, to_xml(call.request))
-    return encode_request(codec, call.request)
+        log_xml("request", call, xml)
+    return codec.seal(xml)
 
 
 def decode(codec: Codec, call: PreparedCall, raw: TransportResponse) -> PaymentProcessResponse:
     """Check the HTTP status, then verify, decrypt and parse the answer."""
     if not 200 <= raw.status < 300:
         raise HttpStatusError(raw.status)
+    xml = codec.open(raw.body)
     if logger.isEnabledFor(logging.DEBUG):
-        xml = codec.open(raw.body)
         log_xml("response", call, xml)
-        return from_xml(xml, PaymentProcessResponse)
-    return decode_response(codec, raw.body)
+    return from_xml(xml, PaymentProcessResponse)
 
 
 class ClientBase(Generic[_TransportT]):
