@@ -2,59 +2,145 @@
 
 The names here are the supported public API; everything else is reachable through the
 subpackages (``c2p_action.codec``, ``c2p_action.keys``, ``c2p_action.errors`` ...).
+
+Importing the package is cheap: each name is imported from its module on first use (PEP 562),
+so ``2c2p --help``, the pytest plugin and programs that need only the codec do not pay for the
+emulator, aiohttp or the key providers. Type checkers and IDEs see every name through the
+``TYPE_CHECKING`` imports below.
 """
 
-from c2p_action.client import AsyncClient, Client, PaymentResult, RetryPolicy, Settings
-from c2p_action.codec import Codec, TokenInfo, inspect
-from c2p_action.emulator import Emulator, Faults
-from c2p_action.errors import (
-    AmountError,
-    C2PError,
-    CodecError,
-    ConfigurationError,
-    DecryptionError,
-    GatewayError,
-    GatewayFailureError,
-    HttpStatusError,
-    IdempotencyConflictError,
-    InvalidRequestError,
-    KeyLoadError,
-    KeyProviderError,
-    NotAllowedError,
-    NotFoundError,
-    SignatureError,
-    TokenFormatError,
-    TransportError,
-    ValidationError,
-    XmlError,
-)
-from c2p_action.keys import (
-    AwsKmsKeyProvider,
-    Pkcs11KeyProvider,
-    fingerprint,
-    generate_merchant_keys,
-    load_private_key,
-    load_public_key,
-)
-from c2p_action.notifications import parse_notification
-from c2p_action.plugins import PluginManager
-from c2p_action.schemas import (
-    LoyaltyPayments,
-    LoyaltyRefund,
-    PaymentProcessRequest,
-    PaymentProcessResponse,
-    ProcessType,
-    Refund,
-    RefundList,
-    RefundRewards,
-    RespCode,
-    Reward,
-    RewardType,
-    SubMerchant,
-    SubMerchantList,
-    TransactionStatus,
-)
-from c2p_action.transports import InProcessTransport
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from c2p_action.client import (
+        AsyncClient,
+        Client,
+        PaymentResult,
+        RetryPolicy,
+        Settings,
+    )
+    from c2p_action.codec import (
+        Codec,
+        TokenInfo,
+        inspect,
+    )
+    from c2p_action.emulator import (
+        Emulator,
+        Faults,
+    )
+    from c2p_action.errors import (
+        AmountError,
+        C2PError,
+        CodecError,
+        ConfigurationError,
+        DecryptionError,
+        GatewayError,
+        GatewayFailureError,
+        HttpStatusError,
+        IdempotencyConflictError,
+        InvalidRequestError,
+        KeyLoadError,
+        KeyProviderError,
+        NotAllowedError,
+        NotFoundError,
+        SignatureError,
+        TokenFormatError,
+        TransportError,
+        ValidationError,
+        XmlError,
+    )
+    from c2p_action.keys import (
+        AwsKmsKeyProvider,
+        Pkcs11KeyProvider,
+        fingerprint,
+        generate_merchant_keys,
+        load_private_key,
+        load_public_key,
+    )
+    from c2p_action.notifications import (
+        parse_notification,
+    )
+    from c2p_action.plugins import (
+        PluginManager,
+    )
+    from c2p_action.schemas import (
+        LoyaltyPayments,
+        LoyaltyRefund,
+        PaymentProcessRequest,
+        PaymentProcessResponse,
+        ProcessType,
+        Refund,
+        RefundList,
+        RefundRewards,
+        RespCode,
+        Reward,
+        RewardType,
+        SubMerchant,
+        SubMerchantList,
+        TransactionStatus,
+    )
+    from c2p_action.transports import (
+        InProcessTransport,
+    )
+
+# Public name -> the module that defines it.
+_LAZY: dict[str, str] = {
+    "AmountError": "c2p_action.errors",
+    "AsyncClient": "c2p_action.client",
+    "AwsKmsKeyProvider": "c2p_action.keys",
+    "C2PError": "c2p_action.errors",
+    "Client": "c2p_action.client",
+    "Codec": "c2p_action.codec",
+    "CodecError": "c2p_action.errors",
+    "ConfigurationError": "c2p_action.errors",
+    "DecryptionError": "c2p_action.errors",
+    "Emulator": "c2p_action.emulator",
+    "Faults": "c2p_action.emulator",
+    "GatewayError": "c2p_action.errors",
+    "GatewayFailureError": "c2p_action.errors",
+    "HttpStatusError": "c2p_action.errors",
+    "IdempotencyConflictError": "c2p_action.errors",
+    "InProcessTransport": "c2p_action.transports",
+    "InvalidRequestError": "c2p_action.errors",
+    "KeyLoadError": "c2p_action.errors",
+    "KeyProviderError": "c2p_action.errors",
+    "LoyaltyPayments": "c2p_action.schemas",
+    "LoyaltyRefund": "c2p_action.schemas",
+    "NotAllowedError": "c2p_action.errors",
+    "NotFoundError": "c2p_action.errors",
+    "PaymentProcessRequest": "c2p_action.schemas",
+    "PaymentProcessResponse": "c2p_action.schemas",
+    "PaymentResult": "c2p_action.client",
+    "Pkcs11KeyProvider": "c2p_action.keys",
+    "PluginManager": "c2p_action.plugins",
+    "ProcessType": "c2p_action.schemas",
+    "Refund": "c2p_action.schemas",
+    "RefundList": "c2p_action.schemas",
+    "RefundRewards": "c2p_action.schemas",
+    "RespCode": "c2p_action.schemas",
+    "RetryPolicy": "c2p_action.client",
+    "Reward": "c2p_action.schemas",
+    "RewardType": "c2p_action.schemas",
+    "Settings": "c2p_action.client",
+    "SignatureError": "c2p_action.errors",
+    "SubMerchant": "c2p_action.schemas",
+    "SubMerchantList": "c2p_action.schemas",
+    "TokenFormatError": "c2p_action.errors",
+    "TokenInfo": "c2p_action.codec",
+    "TransactionStatus": "c2p_action.schemas",
+    "TransportError": "c2p_action.errors",
+    "ValidationError": "c2p_action.errors",
+    "XmlError": "c2p_action.errors",
+    "fingerprint": "c2p_action.keys",
+    "generate_merchant_keys": "c2p_action.keys",
+    "inspect": "c2p_action.codec",
+    "load_private_key": "c2p_action.keys",
+    "load_public_key": "c2p_action.keys",
+    "parse_notification": "c2p_action.notifications",
+}
 
 __all__ = [
     "AmountError",
@@ -110,3 +196,16 @@ __all__ = [
     "load_public_key",
     "parse_notification",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -29,7 +29,7 @@ from c2p_action.errors import (
     TokenFormatError,
 )
 
-GUIDE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "000_b91edb2286d94faa.txt"
+GUIDE = Path(__file__).resolve().parent / "data" / "reference" / "refund-guide.txt"
 NONE_HEADER = b'{"alg":"none"}'
 XML = b"<PaymentProcessRequest><version>3.8</version></PaymentProcessRequest>"
 
