@@ -49,7 +49,7 @@ def exchange(
     """Encode a request, hand it to ``handler``, verify and decode the 200 answer."""
     answer = handler(wire(encode_request(codec, build(kind, invoice, amount, **fields))))
     assert answer.status == 200, answer.body
-    return decode_response(codec, answer.body)
+    return decode_response(codec, answer.body, PaymentProcessResponse)
 
 
 def http_post(

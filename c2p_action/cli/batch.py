@@ -30,6 +30,7 @@ from c2p_action.errors import (
     IdempotencyConflictError,
     ValidationError,
 )
+from c2p_action.schemas import PaymentProcessResponse
 
 __all__ = ["refund_batch_command"]
 
@@ -48,7 +49,8 @@ def _classify(error: C2PError) -> _Answer:
     if isinstance(error, IdempotencyConflictError) and error.code == _ORIGINAL_PENDING:
         return _Answer(Outcome.PENDING, error.code, "RP", str(error))
     if isinstance(error, GatewayError):
-        status = error.response.status if error.response is not None else None
+        response = error.response
+        status = response.status if isinstance(response, PaymentProcessResponse) else None
         return _Answer(Outcome.REFUSED, error.code, status, str(error))
     if isinstance(error, ValidationError):
         return _Answer(Outcome.REFUSED, None, None, str(error))
@@ -169,7 +171,7 @@ def refund_batch_command(
     journal = Journal(journal_path or csv_file.with_name(csv_file.name + ".journal.sqlite"))
     result_file = result_path or csv_file.with_name(csv_file.stem + ".result.csv")
     try:
-        journal.start(rows, merchant_id=settings.merchant_id, endpoint=settings.endpoint)
+        journal.start(rows, merchant_id=settings.merchant_id, endpoint=settings.environment)
         todo = [row for row in journal.rows() if row.to_send]
         skipped = len(rows) - len(todo)
         if todo:

@@ -135,6 +135,7 @@ def serve_command(
         try:
             record: dict[str, Any] = {
                 "url": server.url,
+                "environment": server.base_url,
                 "merchants": sorted(merchants),
                 "ledger": str(ledger_path) if ledger_path else ":memory:",
                 "gateway_certificate": str(write_gateway_cert) if write_gateway_cert else None,
@@ -145,6 +146,7 @@ def serve_command(
                 click.echo(json.dumps(record))
             else:
                 click.echo(f"2C2P emulator at {server.url}")
+                click.echo(f"clients: C2P_ENVIRONMENT={server.base_url}")
                 click.echo(f"merchants: {', '.join(record['merchants'])}")
                 click.echo(f"ledger: {record['ledger']}")
                 if write_gateway_cert:

@@ -102,7 +102,12 @@ class RunningServer:
     @property
     def url(self) -> str:
         """The URL of ``path`` on this server."""
-        return f"http://{self.host}:{self.port}{self.path}"
+        return f"{self.base_url}{self.path}"
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port``: what a client takes as its ``environment``."""
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> Self:
         """Start serving (once); returns when the port is bound."""
