@@ -7,6 +7,7 @@ handler) or over HTTP at the real path (``Emulator.start_server`` / ``Emulator.s
 """
 
 from c2p_action.emulator.core import ACTION_PATH, Delivery, Emulator
+from c2p_action.emulator.families import FamilyRules
 from c2p_action.emulator.faults import FaultPlan, Faults, Trigger
 from c2p_action.emulator.ledger import Ledger
 from c2p_action.emulator.model import Method, RefundRecord, Transaction
@@ -21,6 +22,7 @@ __all__ = [
     "ACTION_PATH",
     "Delivery",
     "Emulator",
+    "FamilyRules",
     "FaultPlan",
     "Faults",
     "Ledger",

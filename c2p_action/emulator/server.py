@@ -71,10 +71,12 @@ def _background(poll_interval: float) -> Callable[[web.Application], AsyncIterat
 
 
 def create_app(emulator: Emulator, *, poll_interval: float = 0.5) -> web.Application:
-    """An aiohttp application answering POSTs at :data:`ACTION_PATH`."""
+    """An aiohttp application answering POSTs at :data:`ACTION_PATH` and every path of the
+    emulator's other families."""
     app = web.Application()
     app[EMULATOR_KEY] = emulator
-    app.router.add_post(ACTION_PATH, _action)
+    for path in emulator.paths:
+        app.router.add_post(path, _action)
     app.cleanup_ctx.append(_background(poll_interval))
     return app
 

@@ -4,9 +4,21 @@
 
 The types (:class:`Operation`, :class:`Endpoint`, :class:`Bind`, :class:`CodeTable` ...) are in
 :mod:`c2p_action.operations._spec`; :func:`prepare` and :func:`interpret` are the two pure
-steps every call goes through. Adding a family means adding a module that declares its
-operations (and listing it in :data:`FAMILIES`), its schema, its emulator rules and its CLI
-commands; nothing in the client, the codec, the transports or the retry loop changes.
+steps every call goes through.
+
+Adding a family touches these files and nothing in the client's call path, the codec, the
+transports or the retry loop:
+
+1. its schema in :mod:`c2p_action.schemas` (an XSD and the xsdata models generated from it, or
+   JSON models), with its root models added to ``XML_REQUEST_MODELS``/``XML_RESPONSE_MODELS``;
+2. its table here, ``c2p_action/operations/<family>.py``: the ``Operation`` declarations, the
+   pure request builders and option ``TypedDict`` classes, its result class, and its services (a
+   sync class written against :class:`Caller` and its async twin against
+   :class:`AsyncCaller`, one line per method); listed in :data:`FAMILIES`;
+3. one typed property per service on ``Client`` and ``AsyncClient`` (``client.recurring``);
+4. its emulator rules, ``c2p_action/emulator/<family>.py``, implementing
+   :class:`~c2p_action.emulator.families.FamilyRules`;
+5. its CLI commands, ``c2p_action/cli/<family>.py``.
 """
 
 from __future__ import annotations
@@ -19,8 +31,11 @@ from c2p_action.operations._environment import ENVIRONMENTS, Environment
 from c2p_action.operations._outcome import PreparedCall, interpret, prepare
 from c2p_action.operations._result import Result
 from c2p_action.operations._spec import (
+    AsyncCaller,
     Bind,
     BodyFormat,
+    Caller,
+    CallOptions,
     CodeTable,
     Endpoint,
     Envelope,
@@ -45,8 +60,11 @@ __all__ = [
     "FAMILIES",
     "MAX_IDEMPOTENCY_ID_LENGTH",
     "AmountLike",
+    "AsyncCaller",
     "Bind",
     "BodyFormat",
+    "CallOptions",
+    "Caller",
     "CodeTable",
     "Endpoint",
     "Envelope",

@@ -16,15 +16,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypedDict, TypeVar
 
 from c2p_action.codec.messages import BodyFormat, Envelope
 from c2p_action.errors import GatewayError
 from c2p_action.schemas.codes import GatewayCode
 
 __all__ = [
+    "AsyncCaller",
     "Bind",
     "BodyFormat",
+    "CallOptions",
+    "Caller",
     "CodeTable",
     "Endpoint",
     "Envelope",
@@ -38,6 +41,7 @@ __all__ = [
 
 ReqT = TypeVar("ReqT")
 ResultT = TypeVar("ResultT")
+_R = TypeVar("_R")
 
 #: Reads one value from a model: an attribute name (dotted for nesting) or a function.
 FieldRef = str | Callable[[Any], object]
@@ -233,6 +237,55 @@ class Operation(Generic[ReqT, ResultT]):
         value = getattr(request, self.idempotency_field, None)
         # An empty string is returned as given: prepare() refuses it rather than replace it.
         return None if value is None else str(value)
+
+
+class CallOptions(TypedDict, total=False):
+    """Options every operation accepts: ``timeout`` overrides the client's, for this call."""
+
+    timeout: float
+
+
+class CallerSettings(Protocol):
+    """What a family's service reads from its client's settings."""
+
+    @property
+    def merchant_id(self) -> str:
+        """The merchant the client speaks for."""
+        ...
+
+
+class Caller(Protocol):
+    """What a family's sync service needs of a client: its settings and its one call path.
+
+    Families write their services against this (``client.recurring.cancel(...)`` builds a
+    request and hands it to ``call``), so they never import the client.
+    """
+
+    @property
+    def settings(self) -> CallerSettings:
+        """The client's settings."""
+        ...
+
+    def call(
+        self, operation: Operation[Any, _R], request: object, options: CallOptions | None = None
+    ) -> _R:
+        """Run ``operation`` with ``request``."""
+        ...
+
+
+class AsyncCaller(Protocol):
+    """:class:`Caller` for asyncio services."""
+
+    @property
+    def settings(self) -> CallerSettings:
+        """The client's settings."""
+        ...
+
+    async def call(
+        self, operation: Operation[Any, _R], request: object, options: CallOptions | None = None
+    ) -> _R:
+        """Run ``operation`` with ``request``."""
+        ...
 
 
 def unknown_element_text(name: str) -> Callable[[Any], object]:

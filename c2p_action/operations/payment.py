@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final, TypedDict
+from typing import Final
 
 from c2p_action.errors import (
     AmountError,
@@ -33,6 +33,7 @@ from c2p_action.operations._result import Result
 from c2p_action.operations._spec import (
     Bind,
     BodyFormat,
+    CallOptions,
     CodeTable,
     Endpoint,
     Envelope,
@@ -111,12 +112,6 @@ CODES: Final = CodeTable(
 # ---------------------------------------------------------------------------------------------
 # Options and builders
 # ---------------------------------------------------------------------------------------------
-
-
-class CallOptions(TypedDict, total=False):
-    """Options every operation accepts: ``timeout`` overrides the client's, for this call."""
-
-    timeout: float
 
 
 class InquiryOptions(CallOptions, total=False):
