@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from c2p_action.codec import Codec, Envelope
 from c2p_action.codec.messages import encode_response
-from c2p_action.emulator.families import FamilyRules, root_tag
+from c2p_action.emulator.families import FamilyRules, default_families, root_tag
 from c2p_action.emulator.faults import FaultPlan, Faults, corrupt_token
 from c2p_action.emulator.intake import Intake, read_request
 from c2p_action.emulator.ledger import IdempotencyRecord, Ledger
@@ -101,6 +101,8 @@ class Emulator:
     ``merchants`` maps each merchantID to its public key (from the certificate it uploaded).
     ``ledger`` is a :class:`Ledger`, a SQLite file path, or ``None`` for memory.
     ``notifier`` delivers refund notifications (default: HTTP POST with :class:`Notifier`).
+    ``families``: the message families served besides the payment process (default: every
+    built-in one, :func:`~c2p_action.emulator.families.default_families`).
     ``apm_refund_delay``: seconds after which :meth:`process_due` completes APM refunds on its
     own (``None``: only :meth:`complete_pending_refunds` does). ``clock`` and ``sleep`` are
     injectable so that tests control time.
@@ -118,7 +120,7 @@ class Emulator:
         undecryptable: Literal["respond", "http"] = "respond",
         clock: Callable[[], datetime] = _utc_now,
         sleep: Callable[[float], None] = time.sleep,
-        families: Sequence[FamilyRules] = (),
+        families: Sequence[FamilyRules] | None = None,
     ) -> None:
         if not merchants:
             raise ConfigurationError("the emulator needs at least one merchant and its key")
@@ -137,7 +139,7 @@ class Emulator:
         self.families: dict[str, FamilyRules] = {}
         self._routes: dict[str, tuple[FamilyRules, Envelope]] = {}
         self._xml_roots: dict[str, FamilyRules] = {}
-        for family in families:
+        for family in default_families() if families is None else families:
             self.add_family(family)
 
     def add_family(self, family: FamilyRules) -> None:

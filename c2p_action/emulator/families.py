@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from c2p_action.emulator.core import Emulator
     from c2p_action.emulator.ledger import Ledger
 
-__all__ = ["FamilyRules", "root_tag"]
+__all__ = ["FamilyRules", "default_families", "root_tag"]
 
 
 class FamilyRules(Protocol):
@@ -51,6 +51,13 @@ class FamilyRules(Protocol):
         """The plaintext answer to ``body``, a verified (and decrypted) request of
         ``merchant_id`` posted to ``path``."""
         ...
+
+
+def default_families() -> list[FamilyRules]:
+    """A fresh instance of every built-in family besides the payment process (which the core
+    answers itself): what an ``Emulator`` serves unless told otherwise."""
+    families: list[FamilyRules] = []
+    return families
 
 
 def root_tag(body: bytes) -> str | None:
