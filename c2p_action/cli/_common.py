@@ -258,7 +258,8 @@ _CONNECTION_OPTIONS: Final = (
         "--merchant-key",
         metavar="PATH|URI",
         help="Merchant private key: file (PEM/DER/PKCS#12) or key URI (file:, pkcs11:,"
-        " aws-kms:) [env C2P_MERCHANT_KEY].",
+        " aws-kms:); while keys rotate, several, comma-separated, newest first"
+        " [env C2P_MERCHANT_KEY].",
     ),
     click.option(
         "--merchant-key-password-env",
@@ -271,7 +272,9 @@ _CONNECTION_OPTIONS: Final = (
         "--gateway-cert",
         "gateway_key",
         metavar="PATH|URI",
-        help="2C2P's certificate or public key [env C2P_GATEWAY_KEY].",
+        help="2C2P's certificate or public key; while 2C2P rotates, several, comma-separated,"
+        " current first [env C2P_GATEWAY_KEY; default in the sandbox: 2C2P's bundled sandbox"
+        " certificate].",
     ),
     click.option(
         "--environment",
@@ -304,10 +307,14 @@ def settings_from(options: Mapping[str, Any], **extra: Any) -> Settings:
     """``Settings.from_env`` with the connection flags that were given as overrides."""
     overrides: dict[str, Any] = {
         name: options[name]
-        for name in ("merchant_id", "merchant_key", "gateway_key", "environment", "transport",
-                     "timeout")
+        for name in ("merchant_id", "environment", "transport", "timeout")
         if options.get(name) is not None
     }
+    for name in ("merchant_key", "gateway_key"):
+        if options.get(name) is not None:
+            # While keys rotate: several, comma-separated, newest (current) first, as in C2P_*.
+            keys = tuple(part.strip() for part in options[name].split(",") if part.strip())
+            overrides[name] = keys[0] if len(keys) == 1 else keys
     password = env_secret(options.get("merchant_key_password_env"), "--merchant-key-password-env")
     if password is not None:
         overrides["merchant_key_password"] = password

@@ -27,13 +27,18 @@ __all__ = ["emulator_group"]
 _LEDGER_HELP = "SQLite ledger file (created if missing)."
 
 
-def _merchants(specs: tuple[str, ...], plugins: PluginManager) -> dict[str, rsa.RSAPublicKey]:
-    merchants: dict[str, rsa.RSAPublicKey] = {}
+def _merchants(
+    specs: tuple[str, ...], plugins: PluginManager
+) -> dict[str, list[rsa.RSAPublicKey]]:
+    # A merchant named twice has uploaded two certificates; the first given is its default.
+    merchants: dict[str, list[rsa.RSAPublicKey]] = {}
     for spec in specs:
         merchant_id, sep, source = spec.partition("=")
         if not sep or not merchant_id.strip() or not source.strip():
             raise click.BadParameter(f"{spec!r} is not ID=CERT", param_hint="--merchant")
-        merchants[merchant_id.strip()] = plugins.load_public_key(source.strip())
+        merchants.setdefault(merchant_id.strip(), []).append(
+            plugins.load_public_key(source.strip())
+        )
     return merchants
 
 
@@ -79,7 +84,8 @@ def emulator_group() -> None:
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
               help=_LEDGER_HELP + " [default: in memory]")
 @click.option("--merchant", "merchant_specs", multiple=True, required=True, metavar="ID=CERT",
-              help="A merchant ID and its certificate/public key (path or key URI); repeatable.")
+              help="A merchant ID and its certificate/public key (path or key URI); repeatable,"
+              " also for one merchant with several certificates (the first is its default).")
 @click.option("--gateway-key", metavar="PATH|URI",
               help="The emulator's private key [default: a throwaway RSA-2048 key].")
 @click.option("--gateway-key-password-env", metavar="VAR",

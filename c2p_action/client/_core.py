@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, Self, TypedDict, TypeVar, Unpack, cast
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
@@ -212,8 +213,8 @@ class ClientBase(Generic[_TransportT]):
     def __init__(
         self,
         merchant_id: str | None = None,
-        merchant_key: PrivateKeySource | list[PrivateKeySource] | None = None,
-        gateway_key: PublicKeySource | list[PublicKeySource] | None = None,
+        merchant_key: PrivateKeySource | Sequence[PrivateKeySource] | None = None,
+        gateway_key: PublicKeySource | Sequence[PublicKeySource] | None = None,
         *,
         settings: Settings | None = None,
         plugins: PluginManager | None = None,

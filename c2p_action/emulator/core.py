@@ -98,7 +98,8 @@ class Delivery:
 class Emulator:
     """A stateful stand-in for 2C2P's Payment Maintenance endpoint.
 
-    ``merchants`` maps each merchantID to its public key (from the certificate it uploaded).
+    ``merchants`` maps each merchantID to its public key (from the certificate it uploaded), or
+    to several, the default first (see :meth:`upload_merchant_key` for key rotation).
     ``ledger`` is a :class:`Ledger`, a SQLite file path, or ``None`` for memory.
     ``notifier`` delivers refund notifications (default: HTTP POST with :class:`Notifier`).
     ``families``: the message families served besides the payment process (default: every
@@ -111,7 +112,7 @@ class Emulator:
     def __init__(
         self,
         gateway_private_key: rsa.RSAPrivateKey,
-        merchants: Mapping[str, rsa.RSAPublicKey],
+        merchants: Mapping[str, rsa.RSAPublicKey | Sequence[rsa.RSAPublicKey]],
         *,
         ledger: Ledger | str | os.PathLike[str] | None = None,
         faults: Faults | None = None,
@@ -127,7 +128,15 @@ class Emulator:
         if undecryptable not in ("respond", "http"):
             raise ConfigurationError("undecryptable must be 'respond' or 'http'")
         # One codec per merchant, built once: the codec is keyed per peer.
-        self._codecs = {mid: Codec(gateway_private_key, key) for mid, key in merchants.items()}
+        # Like 2C2P's portal: each merchant uploads certificates, one of them the default
+        # (answers are encrypted to it); the gateway signs with its newest key.
+        self._gateway_keys: list[rsa.RSAPrivateKey] = [gateway_private_key]
+        self._merchant_keys: dict[str, list[rsa.RSAPublicKey]] = {
+            mid: [key] if isinstance(key, rsa.RSAPublicKey) else list(key)
+            for mid, key in merchants.items()
+        }
+        self._codecs: dict[str, Codec] = {}
+        self._rebuild_codecs()
         self.ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
         self.faults = faults or Faults()
         self.notifier: NotificationSender = notifier or Notifier()
@@ -141,6 +150,50 @@ class Emulator:
         self._xml_roots: dict[str, FamilyRules] = {}
         for family in default_families() if families is None else families:
             self.add_family(family)
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def _rebuild_codecs(self) -> None:
+        # A new mapping replaces the old one at once: requests in flight keep their codec.
+        self._codecs = {
+            mid: Codec(self._gateway_keys, keys) for mid, keys in self._merchant_keys.items()
+        }
+
+    @property
+    def gateway_public_keys(self) -> list[rsa.RSAPublicKey]:
+        """The gateway's public keys, the one it signs with first."""
+        return [key.public_key() for key in self._gateway_keys]
+
+    def rotate_gateway_key(self, new_key: rsa.RSAPrivateKey, *, keep_old: bool = True) -> None:
+        """Sign with ``new_key`` from now on, as 2C2P does when it rotates its certificate.
+
+        With ``keep_old`` requests still encrypted to the previous key are decrypted (the
+        transition 2C2P announces); without it only the new key is held.
+        """
+        self._gateway_keys = [new_key, *self._gateway_keys] if keep_old else [new_key]
+        self._rebuild_codecs()
+
+    def upload_merchant_key(
+        self, merchant_id: str, public_key: rsa.RSAPublicKey, *, default: bool = False
+    ) -> None:
+        """A merchant uploads one more certificate, as in 2C2P's portal; ``default`` makes it
+        the key answers are encrypted to.
+
+        The emulator verifies a request signed with any uploaded key of the merchant: whether
+        2C2P accepts signatures by a non-default key is not documented (an assumption here,
+        see the key rotation guide).
+        """
+        keys = [k for k in self._merchant_keys.get(merchant_id, []) if k != public_key]
+        self._merchant_keys[merchant_id] = [public_key, *keys] if default else [*keys, public_key]
+        self._rebuild_codecs()
+
+    def remove_merchant_key(self, merchant_id: str, public_key: rsa.RSAPublicKey) -> None:
+        """A merchant deletes an uploaded certificate (never its last one)."""
+        keys = [k for k in self._merchant_keys.get(merchant_id, []) if k != public_key]
+        if not keys:
+            raise ConfigurationError(f"merchant {merchant_id!r} would have no key left")
+        self._merchant_keys[merchant_id] = keys
+        self._rebuild_codecs()
 
     def add_family(self, family: FamilyRules) -> None:
         """Serve one more message family (its paths, its XML roots) and create its tables."""
