@@ -99,7 +99,9 @@ class _MemoryKeys:
     def __init__(self, keys: dict[str, rsa.RSAPrivateKey]) -> None:
         self.keys = keys
 
-    def load_private_key(self, uri: str) -> rsa.RSAPrivateKey:
+    def load_private_key(self, uri: str, password: bytes | None) -> rsa.RSAPrivateKey:
+        if password is not None:
+            raise ConfigurationError("memory: keys take no password")
         return self.keys[uri.removeprefix("memory:")]
 
     def load_public_key(self, uri: str) -> rsa.RSAPublicKey:
@@ -125,7 +127,7 @@ def test_a_key_provider_plugin_feeds_a_client(
     with Client("JT01", "memory:m", "memory:g", endpoint=http_url, plugins=plugins) as client:
         assert client.inquiry("INV-KEY").code == "00"
     assert "memory" not in other.key_schemes()  # managers are isolated
-    with pytest.raises(ConfigurationError, match="file keys only"):
+    with pytest.raises(ConfigurationError, match="memory: keys take no password"):
         plugins.load_private_key("memory:m", b"password")
 
 
