@@ -171,7 +171,6 @@ def test_the_suite_fails_transports_that_break_the_contract(tmp_path: Path) -> N
         "TestPlainHttp::test_tls_trusts_the_ca_file[sync]": "failed",
         "TestPlainHttp::test_tls_is_verified_against_the_system_store_by_default[sync]": "failed",
         "TestPlainHttp::test_an_oversized_answer_is_refused_without_retry[sync-bytes]": "failed",
-        "TestPlainHttp::test_the_deadline_covers_trickled_headers[sync]": "failed",
         "TestPlainHttp::test_an_unusable_url_is_not_retryable[sync-ftp://127.0.0.1:21/echo]": (
             "failed"
         ),

@@ -307,6 +307,9 @@ class ScriptedServer:
 class _Httpd(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # handlers holding a connection must not delay shutdown
+    # Room for every concurrent test connection: an overflowing backlog costs a client a
+    # one-second SYN retry.
+    request_queue_size = 128
 
     def __init__(
         self,
