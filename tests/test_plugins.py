@@ -25,7 +25,7 @@ from c2p_action.plugins import KeyProvider, PluginManager, hookimpl, hookspecs
 from c2p_action.plugins.builtin import FileKeyProvider, parse_file_uri
 from c2p_action.plugins.manager import ALLOW_ENV, allowed_distributions, split_scheme
 from c2p_action.testing.transports import TransportContract, TransportFactory
-from c2p_action.transports import TransportOptions
+from c2p_action.transports import TransportOptions, TransportRequest
 
 PLUGIN_DIST = Path(__file__).parent / "plugin_dist"
 PLUGIN_NAME = "c2p-action-test-plugin"
@@ -326,6 +326,28 @@ class TestExamplePluginTransport(TransportContract):
         if mode == "sync":
             return lambda options: plugins.sync_transport("stdlib-http", options)
         return lambda options: plugins.async_transport("stdlib-http", options)
+
+
+def test_the_example_transport_uses_the_default_port_of_each_scheme(
+    plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The old example sent https:// to port 80 in plain HTTP. No connection is opened here.
+    monkeypatch.syspath_prepend(str(plugin_path))
+    transport = PluginManager(allow=[PLUGIN_NAME]).sync_transport("stdlib-http", TransportOptions())
+    found = {}
+    for url in (
+        "https://gateway.test/a/b?c=1",
+        "http://gateway.test/",
+        "https://gateway.test:8443",
+    ):
+        connection, target = transport._connect(TransportRequest(url, b"", {}, 1.0))  # type: ignore[attr-defined]
+        found[url] = (type(connection).__name__, connection.port, target)
+
+    assert found == {
+        "https://gateway.test/a/b?c=1": ("HTTPSConnection", 443, "/a/b?c=1"),
+        "http://gateway.test/": ("HTTPConnection", 80, "/"),
+        "https://gateway.test:8443": ("HTTPSConnection", 8443, "/"),
+    }
 
 
 def _encrypted_pem(key: rsa.RSAPrivateKey, path: Path, password: bytes) -> Path:
