@@ -32,6 +32,7 @@ from c2p_action.errors import C2PError, ConfigurationError, ValidationError
 __all__ = [
     "RESULT_COLUMNS",
     "BatchRow",
+    "CsvError",
     "Journal",
     "JournalRow",
     "Outcome",
@@ -68,6 +69,10 @@ CREATE TABLE IF NOT EXISTS rows (
     PRIMARY KEY (batch, line)
 );
 """
+
+
+class CsvError(ValidationError):
+    """A problem with a refund CSV or its journal; its message names CSV columns, not flags."""
 
 
 class Outcome(StrEnum):
@@ -118,28 +123,28 @@ class JournalRow:
 
 def _header(fields: Sequence[str] | None, path: Path) -> list[str]:
     if not fields:
-        raise ValidationError(f"{path}: empty CSV (expected a header: invoice,amount[,...])")
+        raise CsvError(f"{path}: empty CSV (expected a header: invoice,amount[,...])")
     names = [_ALIASES.get(f.strip().lower(), f.strip().lower()) for f in fields]
     unknown = sorted(set(names) - set(_REQUIRED) - set(_OPTIONAL))
     # A misspelt idempotency_id column silently ignored would mean fresh ids: refuse instead.
     if unknown:
-        raise ValidationError(f"{path}: unknown column(s) {', '.join(unknown)}")
+        raise CsvError(f"{path}: unknown column(s) {', '.join(unknown)}")
     missing = [n for n in _REQUIRED if n not in names]
     if missing or len(set(names)) != len(names):
-        raise ValidationError(f"{path}: header needs invoice and amount, each once")
+        raise CsvError(f"{path}: header needs invoice and amount, each once")
     return names
 
 
 def _row(line: int, values: dict[str, str]) -> BatchRow:
     invoice = values.get("invoice", "").strip()
     if not invoice:
-        raise ValidationError("invoice is empty")
+        raise CsvError("invoice is empty")
     given = values.get("idempotency_id", "").strip() or None
     if given is not None:
         check_idempotency_id(given)
     notes = values.get("notes", "").strip() or None
     if notes is not None and len(notes) > _MAX_NOTES:
-        raise ValidationError(f"notes are longer than {_MAX_NOTES} characters")
+        raise CsvError(f"notes are longer than {_MAX_NOTES} characters")
     return BatchRow(line, invoice, to_amount(values.get("amount", "")), given, notes)
 
 
@@ -163,14 +168,14 @@ def read_rows(path: Path) -> list[BatchRow]:
                 except C2PError as exc:
                     problems.append(f"line {line}: {exc}")
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValidationError(f"{path}: cannot read the CSV ({type(exc).__name__})") from None
+        raise CsvError(f"{path}: cannot read the CSV ({type(exc).__name__})") from None
     ids = [r.idempotency_id for r in rows if r.idempotency_id]
     if len(ids) != len(set(ids)):
         problems.append("the same idempotency_id appears on several rows")
     if problems:
-        raise ValidationError(f"{path}: " + "; ".join(problems[:10]))
+        raise CsvError(f"{path}: " + "; ".join(problems[:10]))
     if not rows:
-        raise ValidationError(f"{path}: no rows")
+        raise CsvError(f"{path}: no rows")
     return rows
 
 
@@ -257,13 +262,13 @@ class Journal:
             ).fetchone()["id"]
             known = {r.line: r for r in self.rows()}
             if known and set(known) != {row.line for row in rows}:
-                raise ValidationError(
+                raise CsvError(
                     f"the CSV's rows differ from those journalled for it in {self.path};"
                     " restore the file or use another --journal"
                 )
             problems = [problem for row in rows if (problem := self._reused(row))]
             if problems:
-                raise ValidationError("; ".join(problems[:10]))
+                raise CsvError("; ".join(problems[:10]))
             for row in rows:
                 previous = known.get(row.line)
                 if previous is None:
@@ -276,7 +281,7 @@ class Journal:
                 elif (previous.invoice, previous.amount, previous.notes) != (
                     row.invoice, row.amount, row.notes
                 ) or (row.idempotency_id not in (None, previous.idempotency_id)):
-                    raise ValidationError(
+                    raise CsvError(
                         f"line {row.line} of the CSV changed since it was journalled in"
                         f" {self.path}; restore it or use another --journal"
                     )

@@ -74,11 +74,23 @@ def _refund(client: Client, row: JournalRow, notify_url: str | None) -> _Answer:
 
 @contextmanager
 def _progress(total: int, shown: bool) -> Iterator[Callable[[], None]]:
+    """A tick per answered row: a bar on a terminal, else a line per whole percent (logs)."""
     if not shown:
         yield lambda: None
         return
-    with click.progressbar(length=total, label="Refunding", file=sys.stderr) as bar:
-        yield lambda: bar.update(1)
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label="Refunding", file=sys.stderr) as bar:
+            yield lambda: bar.update(1)
+        return
+    done = 0
+
+    def line() -> None:
+        nonlocal done
+        done += 1
+        if done * 100 // total != (done - 1) * 100 // total or done == total:
+            click.echo(f"Refunding: {done}/{total} rows answered", err=True)
+
+    yield line
 
 
 def _run(
@@ -119,8 +131,13 @@ def _run(
             for future, row in running.items():
                 if not future.cancelled() and future.exception() is None:
                     answer = future.result()
-                    journal.record(row.line, answer.outcome, resp_code=answer.resp_code,
-                                   status=answer.status, error=answer.error)
+                    journal.record(
+                        row.line,
+                        answer.outcome,
+                        resp_code=answer.resp_code,
+                        status=answer.status,
+                        error=answer.error,
+                    )
 
 
 @click.command("refund-batch")
@@ -139,10 +156,19 @@ def _run(
     help="Result CSV [default: FILE.result.csv next to the CSV].",
 )
 @click.option(
-    "--concurrency", default=4, show_default=True, type=click.IntRange(1, 64),
+    "--concurrency",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
     help="Refunds in flight at once.",
 )
 @click.option("--notify-url", help="notifyURL sent with every refund (APM refunds).")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on stderr: a bar on a terminal, a line per percent elsewhere"
+    " [default: only when stderr is a terminal and --json is not given].",
+)
 @connection_options
 @json_option
 @click.pass_context
@@ -154,6 +180,7 @@ def refund_batch_command(
     result_path: Path | None,
     concurrency: int,
     notify_url: str | None,
+    progress: bool | None,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -177,11 +204,17 @@ def refund_batch_command(
         todo = [row for row in journal.rows() if row.to_send]
         skipped = len(rows) - len(todo)
         if todo:
-            shown = sys.stderr.isatty() and not as_json
+            shown = progress if progress is not None else sys.stderr.isatty() and not as_json
             with Client(settings=settings) as client, _progress(len(todo), shown) as tick:
                 try:
-                    _run(journal, client, todo, concurrency=concurrency,
-                         notify_url=notify_url, tick=tick)
+                    _run(
+                        journal,
+                        client,
+                        todo,
+                        concurrency=concurrency,
+                        notify_url=notify_url,
+                        tick=tick,
+                    )
                 finally:
                     journal.write_result(result_file)
         else:
