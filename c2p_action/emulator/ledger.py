@@ -183,19 +183,22 @@ def _refund(row: sqlite3.Row) -> RefundRecord:
 
 
 def _check_seed(txn: Transaction) -> None:
+    where = f"invoice {txn.invoice_no!r}"
     if not is_valid_amount(txn.amount):
-        raise ConfigurationError(f"seed amount {txn.amount} is not a positive 2-decimal amount")
+        raise ConfigurationError(f"{where}: amount {txn.amount} is not a positive 2-decimal amount")
     if not txn.sub_merchants:
         return
     mids = [mid for mid, _ in txn.sub_merchants]
     if len(set(mids)) != len(mids) or not all(mids):
-        raise ConfigurationError("sub-merchant IDs of a seeded payment must be unique and named")
+        raise ConfigurationError(f"{where}: sub-merchant IDs must be unique and named")
     if not all(is_valid_amount(amount) for _, amount in txn.sub_merchants):
-        raise ConfigurationError("sub-merchant amounts must be positive 2-decimal amounts")
+        raise ConfigurationError(
+            f"{where}: sub-merchant amounts must be positive 2-decimal amounts"
+        )
     total = sum((amount for _, amount in txn.sub_merchants), Decimal(0))
     if total != txn.amount:
         raise ConfigurationError(
-            f"the sub-merchant amounts add up to {total}, not to the payment's {txn.amount}"
+            f"{where}: the sub-merchant amounts add up to {total}, not to the amount {txn.amount}"
         )
 
 
