@@ -68,7 +68,11 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTION_PATH",
     "CONTROL_PREFIX",
-    "DEFAULT_APM_SCHEME", "Delivery", "Emulator", "make_transaction"]
+    "DEFAULT_APM_SCHEME",
+    "Delivery",
+    "Emulator",
+    "make_transaction",
+]
 
 #: The endpoint path, as on 2C2P's hosts.
 ACTION_PATH = "/2C2PFrontend/PaymentAction/2.0/action"
@@ -398,10 +402,10 @@ class Emulator:
         intake = read_request(plaintext, merchant_id)
         if intake.refusal is not None:
             return self._seal(codec, intake.echo, intake.refusal)
-        scripted = self.script.take(merchant_id, intake.action)
-        if scripted is not None:
-            return self._answer_scripted(merchant_id, codec, intake, scripted)
         try:
+            scripted = self.script.take(merchant_id, intake.action)
+            if scripted is not None:
+                return self._answer_scripted(merchant_id, codec, intake, scripted)
             return self._act(merchant_id, codec, intake)
         except ValidationError:
             # The answer itself broke a schema rule (a far too long echo): answer 99.

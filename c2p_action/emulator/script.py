@@ -7,7 +7,9 @@ never produce on their own. The answer carries the code's documented respDesc an
 status (see :func:`sensible_status`), unless told otherwise.
 
 A scripted answer replaces processing: nothing is committed and its idempotencyID is not
-remembered, so the retry that follows it is processed normally.
+remembered, so the retry that follows it is processed normally. It answers well-formed
+requests only: a request refused for its form (02, 03, 10, 11, 17, 18, 96) gets that refusal
+and leaves the scripted answer for the next one.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def _value(key: str, value: object, where: str) -> object:
     if key == "amount":
         if isinstance(value, str | int) and not isinstance(value, bool):
             return str(value).strip()
-        raise ValidationError(f"{where}: amount must be a string such as \"25.00\"")
+        raise ValidationError(f'{where}: amount must be a string such as "25.00"')
     if not isinstance(value, str):
         raise ValidationError(f"{where}: {key} must be text")
     return value.strip()
@@ -120,7 +120,7 @@ def _split(value: object, where: str) -> dict[str, str]:
     split: dict[str, str] = {}
     for mid, amount in items:
         if not isinstance(amount, str):
-            raise ValidationError(f"{where}: sub-merchant amounts are strings such as \"60.00\"")
+            raise ValidationError(f'{where}: sub-merchant amounts are strings such as "60.00"')
         split[str(mid).strip()] = amount.strip()
     return split
 
@@ -156,4 +156,3 @@ def transaction_record(
     if refunds is not None:
         record["refunds"] = [refund_record(refund) for refund in refunds]
     return record
-
