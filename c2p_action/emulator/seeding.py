@@ -9,8 +9,9 @@ A row names a payment as :meth:`Emulator.seed <c2p_action.emulator.Emulator.seed
   ``yes``/``no``), optional;
 - ``sub_merchants``: in JSON an object ``{"S1": "60.00", ...}``, in CSV ``S1=60.00;S2=40.00``.
 
-Empty CSV cells count as absent. Amounts stay strings until the seed checks them (a JSON number
-is refused: a float may not be the amount it looks like).
+Empty CSV cells count as absent. Amounts stay strings until the seed checks them; a JSON
+number with a fraction is refused (a float may not be the amount it looks like), a whole one
+is exact and accepted.
 """
 
 from __future__ import annotations
