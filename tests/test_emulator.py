@@ -53,7 +53,7 @@ def raw_call(emulator: Emulator, codec: Codec, xml: str) -> PaymentProcessRespon
     """A request whose XML the merchant's own writer would refuse to produce."""
     answer = emulator.handle(wire(codec.seal(xml.encode())))
     assert answer.status == 200
-    return decode_response(codec, answer.body)
+    return decode_response(codec, answer.body, PaymentProcessResponse)
 
 
 # -- rules, end to end -------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def test_serve_answers_what_was_scripted_and_offers_the_control_endpoint(
         C2P_MERCHANT_ID=MERCHANT,
         C2P_MERCHANT_KEY=str(merchant_files[0]),
         C2P_GATEWAY_KEY=record["gateway_cert"],
-        C2P_ENDPOINT=record["url"],
+        C2P_ENVIRONMENT=record["environment"],
         C2P_MAX_ATTEMPTS="1",
     )
     refused = run(["refund", "CLI-1", "10.00", "--json"], env)

@@ -46,7 +46,7 @@ def gateway(
 ) -> PaymentProcessResponse:
     answer = http_post(server.url, encode_request(codec, build(kind, invoice, amount)).encode())
     assert answer.status == 200
-    return decode_response(codec, answer.data)
+    return decode_response(codec, answer.data, PaymentProcessResponse)
 
 
 def test_scripted_answers_over_http(server: RunningServer, merchant_codec: Codec) -> None:

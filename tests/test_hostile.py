@@ -72,7 +72,7 @@ def _assert_untouched(emulator: Emulator) -> None:
 def _gateway_answer(emulator: Emulator, codec: Codec, token: str) -> PaymentProcessResponse:
     answer = emulator.handle(wire(token))
     assert answer.status == 200, answer.body[:80]
-    return decode_response(codec, answer.body)
+    return decode_response(codec, answer.body, PaymentProcessResponse)
 
 
 # --- headers: duplicates, size, nesting -----------------------------------------------------

@@ -122,7 +122,7 @@ def test_a_key_provider_plugin_feeds_a_client(
     plugins.register(_key_plugin(_MemoryKeys({"m": merchant_private, "g": gateway_private})))
     other = PluginManager(allow=())
 
-    with Client("JT01", "memory:m", "memory:g", endpoint=http_url, plugins=plugins) as client:
+    with Client("JT01", "memory:m", "memory:g", environment=http_url, plugins=plugins) as client:
         assert client.inquiry("INV-KEY").code == "00"
     assert "memory" not in other.key_schemes()  # managers are isolated
     with pytest.raises(ConfigurationError, match="file keys only"):
@@ -215,12 +215,12 @@ def test_clients_use_the_installed_plugin_by_name(
     monkeypatch.setenv(ALLOW_ENV, PLUGIN_NAME)
     keys = (merchant_private, gateway_public)
 
-    with Client("JT01", *keys, endpoint=http_url, transport="stdlib-http") as client:
+    with Client("JT01", *keys, environment=http_url, transport="stdlib-http") as client:
         assert type(client._transport).__module__ == "c2p_action_test_plugin"
         sync_result = client.refund("INV-P1", "2.00")
 
     async def run() -> PaymentResult:
-        aclient = AsyncClient("JT01", *keys, endpoint=http_url, transport="stdlib-http")
+        aclient = AsyncClient("JT01", *keys, environment=http_url, transport="stdlib-http")
         async with aclient:
             return await aclient.refund("INV-P2", "3.00")
 

@@ -116,7 +116,7 @@ def test_c2p_async_client(c2p_emulator: Emulator, c2p_async_client: AsyncClient)
 
 
 def test_c2p_emulator_server_gives_what_a_client_needs(
-    c2p_emulator_server: EmulatorServer,
+    c2p_emulator_server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = c2p_emulator_server
     assert server.url.startswith("http://127.0.0.1:")
@@ -125,13 +125,17 @@ def test_c2p_emulator_server_gives_what_a_client_needs(
     # A client built as application code builds one: from files and a URL.
     with Client(
         server.merchant_id, str(server.merchant_key_file), str(server.gateway_cert),
-        endpoint=server.url,
+        environment=server.base_url,
     ) as client:  # fmt: skip
         assert client.inquiry("PL-4").status == "A"
         with pytest.raises(GatewayFailureError):
             client.void("PL-4", "10.00")
     assert set(server.env) == {"C2P_MERCHANT_ID", "C2P_MERCHANT_KEY", "C2P_GATEWAY_KEY",
-                               "C2P_ENDPOINT"}  # fmt: skip
+                               "C2P_ENVIRONMENT"}  # fmt: skip
+    for name, value in server.env.items():  # the same, from the variables
+        monkeypatch.setenv(name, value)
+    with Client.from_env() as from_env:
+        assert from_env.inquiry("PL-4").amount == Decimal("10.00")
     answers = urllib3.request("GET", server.control_url + "/answers", retries=False)
     assert json.loads(answers.data) == {"answers": []}
 

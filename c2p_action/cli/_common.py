@@ -147,9 +147,9 @@ def error_record(error: BaseException) -> dict[str, Any]:
     if idempotency_id is not None:
         record["idempotency_id"] = idempotency_id
     if isinstance(error, GatewayError):
-        record["code"] = error.code
+        record["code"] = str(error.code)
         record["description"] = error.description
-        if error.response is not None:
+        if isinstance(error.response, PaymentProcessResponse):
             record["response"] = response_record(error.response)
     return record
 
@@ -274,10 +274,10 @@ _CONNECTION_OPTIONS: Final = (
         help="2C2P's certificate or public key [env C2P_GATEWAY_KEY].",
     ),
     click.option(
-        "--endpoint",
+        "--environment",
         metavar="sandbox|production|URL",
-        help="Where to send: sandbox (default), production, or a URL such as a running"
-        " emulator's [env C2P_ENDPOINT].",
+        help="Where to send: sandbox (default), production, or a base URL such as a running"
+        " emulator's http://127.0.0.1:8080 [env C2P_ENVIRONMENT].",
     ),
     click.option("--transport", metavar="NAME", help="Transport name [env C2P_TRANSPORT]."),
     click.option(
@@ -304,7 +304,7 @@ def settings_from(options: Mapping[str, Any], **extra: Any) -> Settings:
     """``Settings.from_env`` with the connection flags that were given as overrides."""
     overrides: dict[str, Any] = {
         name: options[name]
-        for name in ("merchant_id", "merchant_key", "gateway_key", "endpoint", "transport",
+        for name in ("merchant_id", "merchant_key", "gateway_key", "environment", "transport",
                      "timeout")
         if options.get(name) is not None
     }

@@ -27,13 +27,12 @@ from c2p_action.client import Client, RefundOptions
 from c2p_action.errors import (
     C2PError,
     GatewayError,
-    IdempotencyConflictError,
+    ResponseMismatchError,
     ValidationError,
 )
+from c2p_action.schemas import PaymentProcessResponse
 
 __all__ = ["refund_batch_command"]
-
-_ORIGINAL_PENDING = "51"  # same idempotencyID, original still pending: it did land
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +44,12 @@ class _Answer:
 
 
 def _classify(error: C2PError) -> _Answer:
-    if isinstance(error, IdempotencyConflictError) and error.code == _ORIGINAL_PENDING:
-        return _Answer(Outcome.PENDING, error.code, "RP", str(error))
+    if isinstance(error, ResponseMismatchError):
+        # A verified answer about another refund (a reused id): final, resending repeats it.
+        return _Answer(Outcome.REFUSED, None, None, str(error))
     if isinstance(error, GatewayError):
-        status = error.response.status if error.response is not None else None
+        response = error.response
+        status = response.status if isinstance(response, PaymentProcessResponse) else None
         return _Answer(Outcome.REFUSED, error.code, status, str(error))
     if isinstance(error, ValidationError):
         return _Answer(Outcome.REFUSED, None, None, str(error))
@@ -169,7 +170,10 @@ def refund_batch_command(
     journal = Journal(journal_path or csv_file.with_name(csv_file.name + ".journal.sqlite"))
     result_file = result_path or csv_file.with_name(csv_file.stem + ".result.csv")
     try:
-        journal.start(rows, merchant_id=settings.merchant_id, endpoint=settings.endpoint)
+        journal.start(
+            str(csv_file.resolve()), rows,
+            merchant_id=settings.merchant_id, environment=settings.environment,
+        )
         todo = [row for row in journal.rows() if row.to_send]
         skipped = len(rows) - len(todo)
         if todo:

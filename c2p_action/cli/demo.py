@@ -84,7 +84,7 @@ def _run_step(number: int, step: _Step) -> bool:
         if result.idempotency_id:
             note += f", idempotencyID {result.idempotency_id}"
     except GatewayError as refusal:
-        if refusal.response is None:
+        if not isinstance(refusal.response, PaymentProcessResponse):
             raise
         response = refusal.response
         note = f"verified; refused as expected: {type(refusal).__name__}"

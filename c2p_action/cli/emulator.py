@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from c2p_action.cli._common import Output, env_secret, grid, json_option
 from c2p_action.client import to_amount
 from c2p_action.emulator import (
-    ACTION_PATH,
     CONTROL_PREFIX,
     Emulator,
     Faults,
@@ -76,10 +75,6 @@ def _wait_for_signal() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, handler)
     stop.wait()
-
-
-def _control_url(action_url: str) -> str:
-    return action_url.removesuffix(ACTION_PATH) + CONTROL_PREFIX
 
 
 @click.group("emulator")
@@ -173,18 +168,20 @@ def serve_command(
         try:
             record: dict[str, Any] = {
                 "url": server.url,
+                "environment": server.base_url,
                 "merchants": sorted(merchants),
                 "ledger": str(ledger_path) if ledger_path else ":memory:",
                 "gateway_certificate": str(write_gateway_cert) if write_gateway_cert else None,
                 "gateway_key_sha256": fingerprint(key.public_key()),
                 "faults": repr(emulator.faults),
                 "answers": [answer.to_mapping() for answer in answers],
-                "control": None if no_control else _control_url(server.url),
+                "control": None if no_control else server.base_url + CONTROL_PREFIX,
             }
             if as_json:
                 click.echo(json.dumps(record))
             else:
                 click.echo(f"2C2P emulator at {server.url}")
+                click.echo(f"clients: C2P_ENVIRONMENT={server.base_url}")
                 click.echo(f"merchants: {', '.join(record['merchants'])}")
                 click.echo(f"ledger: {record['ledger']}")
                 if write_gateway_cert:

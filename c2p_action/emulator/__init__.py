@@ -14,6 +14,7 @@ from c2p_action.emulator.core import (
     Delivery,
     Emulator,
 )
+from c2p_action.emulator.families import FamilyRules
 from c2p_action.emulator.faults import FaultPlan, Faults, Trigger
 from c2p_action.emulator.ledger import Ledger
 from c2p_action.emulator.model import Method, RefundRecord, Transaction
@@ -31,6 +32,7 @@ __all__ = [
     "DEFAULT_APM_SCHEME",
     "Delivery",
     "Emulator",
+    "FamilyRules",
     "FaultPlan",
     "Faults",
     "Ledger",

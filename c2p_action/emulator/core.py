@@ -2,6 +2,9 @@
 
 How a request is answered, in order:
 
+0. the URL path chooses the family (see :mod:`c2p_action.emulator.families`); an unknown path
+   -> HTTP 404. On the Payment Action path, XML families other than the payment process are
+   chosen by the request's root element once it is decrypted;
 1. a body that is not a compact JWS -> HTTP 400;
 2. the signature is checked against every registered merchant key (a public-key operation
    per merchant); none verifies -> HTTP 401. No 96 is possible here: the answer would have to
@@ -24,16 +27,18 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from c2p_action.codec import Codec
+from c2p_action.codec import Codec, Envelope
 from c2p_action.codec.messages import encode_response
+from c2p_action.emulator.families import FamilyRules, default_families, root_tag
 from c2p_action.emulator.faults import FaultPlan, Faults, corrupt_token
 from c2p_action.emulator.intake import Intake, read_request
 from c2p_action.emulator.ledger import IdempotencyRecord, Ledger
@@ -169,6 +174,8 @@ class Emulator:
     ``merchants`` maps each merchantID to its public key (from the certificate it uploaded).
     ``ledger`` is a :class:`Ledger`, a SQLite file path, or ``None`` for memory.
     ``notifier`` delivers refund notifications (default: HTTP POST with :class:`Notifier`).
+    ``families``: the message families served besides the payment process (default: every
+    built-in one, :func:`~c2p_action.emulator.families.default_families`).
     ``apm_refund_delay``: seconds after which :meth:`process_due` completes APM refunds on its
     own (``None``: only :meth:`complete_pending_refunds` does); likewise ``apm_void_delay`` for
     pending APM voids (:meth:`complete_pending_voids`) and ``settlement_delay`` for the
@@ -190,6 +197,7 @@ class Emulator:
         undecryptable: Literal["respond", "http"] = "respond",
         clock: Callable[[], datetime] = _utc_now,
         sleep: Callable[[float], None] = time.sleep,
+        families: Sequence[FamilyRules] | None = None,
     ) -> None:
         if not merchants:
             raise ConfigurationError("the emulator needs at least one merchant and its key")
@@ -208,6 +216,32 @@ class Emulator:
         self._clock = clock
         self._sleep = sleep
         self._delivering = threading.Lock()  # one delivery round at a time: no double posts
+        self.families: dict[str, FamilyRules] = {}
+        self._routes: dict[str, tuple[FamilyRules, Envelope]] = {}
+        self._xml_roots: dict[str, FamilyRules] = {}
+        for family in default_families() if families is None else families:
+            self.add_family(family)
+
+    def add_family(self, family: FamilyRules) -> None:
+        """Serve one more message family (its paths, its XML roots) and create its tables."""
+        claimed = [p for p in family.routes if p == ACTION_PATH or p in self._routes]
+        claimed += [r for r in family.xml_roots if r in self._xml_roots or r in _PAYMENT_ROOTS]
+        if family.name in self.families or claimed:
+            raise ConfigurationError(
+                f"emulator family {family.name!r} is registered twice or claims"
+                f" {', '.join(claimed) or 'a name'} already served"
+            )
+        family.install(self.ledger)
+        self.families[family.name] = family
+        for path, envelope in family.routes.items():
+            self._routes[path] = (family, envelope)
+        for root in family.xml_roots:
+            self._xml_roots[root] = family
+
+    @property
+    def paths(self) -> list[str]:
+        """Every URL path this emulator answers (the Payment Action path first)."""
+        return [ACTION_PATH, *self._routes]
 
     def __repr__(self) -> str:
         return f"Emulator(merchants={sorted(self._codecs)}, ledger={self.ledger!r})"
@@ -360,7 +394,8 @@ class Emulator:
         plan = self.faults.draw()
         if plan.latency:
             self._sleep(plan.latency)
-        return self._finish(plan, self._before(plan) or self.respond(request.body))
+        path = _path(request.url)
+        return self._finish(plan, self._before(plan) or self.respond(request.body, path))
 
     async def ahandle(self, request: TransportRequest) -> TransportResponse:
         """:meth:`handle` for asyncio: waits without blocking the loop, works in a thread."""
@@ -370,7 +405,8 @@ class Emulator:
         early = self._before(plan)
         if early is not None:
             return early
-        return self._finish(plan, await asyncio.to_thread(self.respond, request.body))
+        path = _path(request.url)
+        return self._finish(plan, await asyncio.to_thread(self.respond, request.body, path))
 
     @staticmethod
     def _before(plan: FaultPlan) -> TransportResponse | None:
@@ -387,8 +423,14 @@ class Emulator:
             )
         return apply_corruption(plan, response)
 
-    def respond(self, body: bytes) -> TransportResponse:
-        """Answer one request body, without faults: the gateway's own behaviour."""
+    def respond(self, body: bytes, path: str = ACTION_PATH) -> TransportResponse:
+        """Answer one request body posted to ``path``, without faults: the gateway's own
+        behaviour."""
+        if path != ACTION_PATH:
+            route = self._routes.get(path)
+            if route is None:
+                return _plain(404, "no such endpoint")
+            return self._respond_family(*route, path, body)
         signer = self._identify(body)
         if isinstance(signer, TransportResponse):
             return signer
@@ -399,6 +441,10 @@ class Emulator:
             if self.undecryptable == "http":
                 return _plain(400, "request could not be decrypted")
             return self._seal(codec, Echo(), Decision("96"))
+        family = self._xml_roots.get(root_tag(plaintext) or "") if self._xml_roots else None
+        if family is not None:
+            answer = family.answer(self, merchant_id, path, plaintext)
+            return TransportResponse(200, codec.seal(answer).encode("ascii"), _TOKEN_HEADERS)
         intake = read_request(plaintext, merchant_id)
         if intake.refusal is not None:
             return self._seal(codec, intake.echo, intake.refusal)
@@ -411,14 +457,38 @@ class Emulator:
             # The answer itself broke a schema rule (a far too long echo): answer 99.
             return self._seal(codec, Echo(intake.echo.process_type), Decision("99"))
 
-    def _identify(self, body: bytes) -> tuple[str, Codec] | TransportResponse:
+    def _respond_family(
+        self, family: FamilyRules, envelope: Envelope, path: str, body: bytes
+    ) -> TransportResponse:
+        signer = self._identify(body, envelope)
+        if isinstance(signer, TransportResponse):
+            return signer
+        merchant_id, codec = signer
+        try:
+            if envelope is Envelope.NESTED:
+                plaintext = codec.open(body)
+            else:
+                plaintext = codec.verify_payload(body)
+        except CodecError:
+            # 2C2P documents no answer for these families here: the emulator's own choice.
+            return _plain(400, "request could not be decrypted")
+        answer = family.answer(self, merchant_id, path, plaintext)
+        token = codec.seal(answer) if envelope is Envelope.NESTED else codec.sign(answer)
+        return TransportResponse(200, token.encode("ascii"), _TOKEN_HEADERS)
+
+    def _identify(
+        self, body: bytes, envelope: Envelope = Envelope.NESTED
+    ) -> tuple[str, Codec] | TransportResponse:
         for merchant_id, codec in self._codecs.items():
             try:
-                codec.verify(body)
+                if envelope is Envelope.NESTED:
+                    codec.verify(body)
+                else:
+                    codec.verify_payload(body)
             except SignatureError:
                 continue
             except TokenFormatError:
-                return _plain(400, "body is not a Payment Action token")
+                return _plain(400, "body is not a token of this endpoint's kind")
             return merchant_id, codec
         return _plain(401, "signature does not verify with any registered merchant key")
 
@@ -648,6 +718,15 @@ class Emulator:
 
         app = self.app(poll_interval=poll_interval, control=control)
         return RunningServer(app, host, port, path=ACTION_PATH).start()
+
+
+#: The payment process family's roots, answered by the core itself on the action path.
+_PAYMENT_ROOTS: Final = frozenset({"PaymentProcessRequest"})
+
+
+def _path(url: str) -> str:
+    path = urlsplit(url).path
+    return path or ACTION_PATH
 
 
 def apply_corruption(plan: FaultPlan, response: TransportResponse) -> TransportResponse:

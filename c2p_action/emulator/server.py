@@ -75,11 +75,13 @@ def _background(poll_interval: float) -> Callable[[web.Application], AsyncIterat
 def create_app(
     emulator: Emulator, *, poll_interval: float = 0.5, control: bool = True
 ) -> web.Application:
-    """An aiohttp application answering POSTs at :data:`ACTION_PATH`, with the control
-    endpoint (:mod:`c2p_action.emulator.control`) unless ``control`` is false."""
+    """An aiohttp application answering POSTs at :data:`ACTION_PATH` and every path of the
+    emulator's other families, with the control endpoint (:mod:`c2p_action.emulator.control`)
+    unless ``control`` is false."""
     app = web.Application()
     app[EMULATOR_KEY] = emulator
-    app.router.add_post(ACTION_PATH, _action)
+    for path in emulator.paths:
+        app.router.add_post(path, _action)
     if control:
         add_control_routes(app, emulator)
     app.cleanup_ctx.append(_background(poll_interval))
@@ -109,7 +111,12 @@ class RunningServer:
     @property
     def url(self) -> str:
         """The URL of ``path`` on this server."""
-        return f"http://{self.host}:{self.port}{self.path}"
+        return f"{self.base_url}{self.path}"
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port``: what a client takes as its ``environment``."""
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> Self:
         """Start serving (once); returns when the port is bound."""

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from c2p_action.client import AsyncClient, Client, RetryPolicy
-from c2p_action.emulator import ACTION_PATH, CONTROL_PREFIX, Emulator, Faults, ScriptedAnswer
+from c2p_action.emulator import CONTROL_PREFIX, Emulator, Faults, ScriptedAnswer
 from c2p_action.keys import certificate_for
 from c2p_action.plugins import PluginManager
 from c2p_action.transports import InProcessTransport
@@ -141,8 +141,9 @@ def in_process_async_client(keys: ThrowawayKeys, emulator: Emulator, **options: 
 class EmulatorServer:
     """An emulator served over HTTP on 127.0.0.1, and what a client needs to reach it.
 
-    ``url`` is the full action URL (``C2P_ENDPOINT``), ``base_url`` the server's root,
-    ``control_url`` its ``/_emulator`` control endpoint; ``gateway_cert`` the gateway
+    ``base_url`` is the server's root, what a client takes as its ``environment``
+    (``C2P_ENVIRONMENT``); ``url`` the full action URL; ``control_url`` its ``/_emulator``
+    control endpoint; ``gateway_cert`` the gateway
     certificate file, ``merchant_key_file`` the merchant's key file; ``env`` all of it as
     the ``C2P_*`` variables ``Client.from_env()`` and the ``2c2p`` command read. Seeding,
     scripting and faults are one call each (:meth:`seed`, :meth:`answer`,
@@ -173,8 +174,8 @@ class EmulatorServer:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return self.url.removesuffix(ACTION_PATH)
+        """``http://127.0.0.1:PORT``: a client's ``environment``."""
+        return self._server.base_url
 
     @property
     def control_url(self) -> str:
@@ -198,12 +199,12 @@ class EmulatorServer:
 
     @property
     def env(self) -> dict[str, str]:
-        """``C2P_MERCHANT_ID``, ``C2P_MERCHANT_KEY``, ``C2P_GATEWAY_KEY``, ``C2P_ENDPOINT``."""
+        """``C2P_MERCHANT_ID``, ``C2P_MERCHANT_KEY``, ``C2P_GATEWAY_KEY``, ``C2P_ENVIRONMENT``."""
         return {
             "C2P_MERCHANT_ID": self.merchant_id,
             "C2P_MERCHANT_KEY": str(self.merchant_key_file),
             "C2P_GATEWAY_KEY": str(self.gateway_cert),
-            "C2P_ENDPOINT": self.url,
+            "C2P_ENVIRONMENT": self.base_url,
         }
 
     def seed(self, invoice_no: str, amount: Any, **options: Any) -> Transaction:
