@@ -169,3 +169,7 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     # The generated table is in the page, with a code and the exception it maps to.
     assert "AmountError" in built
     assert "Refund amount is more than transaction amount" in built
+    # The life-cycle diagram, probed from the emulator's rules.
+    lifecycle = (tmp_path / "lifecycle" / "index.html").read_text(encoding="utf-8")
+    for edge in ("A --&gt; RS : settle", "RS --&gt; S : settlement run", "A --&gt; V : void"):
+        assert edge in lifecycle
