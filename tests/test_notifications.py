@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from c2p_action import Codec
 from c2p_action.codec.messages import encode_request, encode_response
 from c2p_action.emulator import (
+    DeliverySchedule,
     Emulator,
     NotificationFormat,
     NotificationSender,
     Notifier,
-    RetryPolicy,
 )
 from c2p_action.emulator.server import RunningServer
 from c2p_action.errors import SignatureError, TokenFormatError
@@ -231,7 +231,7 @@ def test_notifications_retry_with_backoff_until_acknowledged(
     merchant_codec: Codec,
 ) -> None:
     time = FakeTime()
-    notifier = Notifier(retry=RetryPolicy(max_attempts=5, first_delay=2.0, factor=3.0))
+    notifier = Notifier(retry=DeliverySchedule(max_attempts=5, first_delay=2.0, factor=3.0))
     emu = apm_emulator(gateway_private, merchant_public, time, notifier)
     received: list[PaymentProcessResponse] = []
     with flaky_receiver(merchant_codec, 2, received) as srv:
@@ -249,7 +249,7 @@ def test_notification_retries_are_bounded(
     merchant_codec: Codec,
 ) -> None:
     time = FakeTime()
-    notifier = Notifier(retry=RetryPolicy(max_attempts=4, first_delay=1.0, max_delay=3.0))
+    notifier = Notifier(retry=DeliverySchedule(max_attempts=4, first_delay=1.0, max_delay=3.0))
     emu = apm_emulator(gateway_private, merchant_public, time, notifier)
     with flaky_receiver(merchant_codec, 100, []) as srv:
         exchange(emu.handle, merchant_codec, "R", "APM-9", "5.00", notify_url=srv.url)
@@ -268,7 +268,7 @@ def test_unreachable_receiver_is_retried_not_fatal(
 ) -> None:
     time = FakeTime()
     emu = apm_emulator(
-        gateway_private, merchant_public, time, Notifier(retry=RetryPolicy(max_attempts=2))
+        gateway_private, merchant_public, time, Notifier(retry=DeliverySchedule(max_attempts=2))
     )
     # Port 9 (discard) is closed on this machine: the connection is refused at once.
     exchange(emu.handle, merchant_codec, "R", "APM-9", "5.00", notify_url="http://127.0.0.1:9/n")
@@ -308,7 +308,7 @@ class InProcessSender:
     """
 
     def __init__(self, codec: Codec) -> None:
-        self.retry = RetryPolicy(max_attempts=3, first_delay=0.5)
+        self.retry = DeliverySchedule(max_attempts=3, first_delay=0.5)
         self.codec = codec
         self.seen: list[tuple[str, PaymentProcessResponse]] = []
         self.refused = False

@@ -11,15 +11,16 @@ from c2p_action.emulator.faults import FaultPlan, Faults, Trigger
 from c2p_action.emulator.ledger import Ledger
 from c2p_action.emulator.model import Method, RefundRecord, Transaction
 from c2p_action.emulator.notifier import (
+    DeliverySchedule,
     NotificationFormat,
     NotificationSender,
     Notifier,
-    RetryPolicy,
 )
 
 __all__ = [
     "ACTION_PATH",
     "Delivery",
+    "DeliverySchedule",
     "Emulator",
     "FaultPlan",
     "Faults",
@@ -29,7 +30,6 @@ __all__ = [
     "NotificationSender",
     "Notifier",
     "RefundRecord",
-    "RetryPolicy",
     "Transaction",
     "Trigger",
 ]

@@ -1,7 +1,7 @@
 """Posting refund notifications to merchants' notifyURL, over real HTTP with urllib3.
 
 One :meth:`Notifier.send` is one attempt; the retry schedule is the pure
-:meth:`RetryPolicy.delay`, and the emulator's outbox decides when to call again, so a restart
+:meth:`DeliverySchedule.delay`, and the emulator's outbox decides when to call again, so a restart
 resumes pending deliveries and tests can drive the schedule with a fake clock.
 """
 
@@ -16,7 +16,7 @@ import urllib3
 
 from c2p_action.errors import ConfigurationError
 
-__all__ = ["NotificationFormat", "NotificationSender", "Notifier", "RetryPolicy"]
+__all__ = ["DeliverySchedule", "NotificationFormat", "NotificationSender", "Notifier"]
 
 
 class NotificationFormat(StrEnum):
@@ -27,8 +27,12 @@ class NotificationFormat(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Bounded exponential backoff: ``first_delay * factor**(n-1)`` after the n-th failure."""
+class DeliverySchedule:
+    """When to try a notification again: ``first_delay * factor**(n-1)`` seconds after the
+    n-th failed attempt, at most ``max_delay``, and no more than ``max_attempts`` attempts.
+
+    (Named apart from :class:`c2p_action.RetryPolicy`, the client's retry policy.)
+    """
 
     max_attempts: int = 8
     first_delay: float = 1.0
@@ -37,7 +41,9 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1 or self.first_delay < 0 or self.factor < 1 or self.max_delay < 0:
-            raise ConfigurationError("retry policy needs max_attempts >= 1 and non-negative delays")
+            raise ConfigurationError(
+                "delivery schedule needs max_attempts >= 1 and non-negative delays"
+            )
 
     def delay(self, failed_attempts: int) -> float | None:
         """Seconds to wait after ``failed_attempts`` failures; ``None`` once the budget is spent."""
@@ -52,7 +58,7 @@ class NotificationSender(Protocol):
     Another implementation can hand tokens to a receiver in process (a demo, a unit test).
     """
 
-    retry: RetryPolicy
+    retry: DeliverySchedule
 
     def send(self, url: str, token: str) -> str | None:
         """One attempt: ``None`` when acknowledged, otherwise a short reason."""
@@ -70,12 +76,12 @@ class Notifier:
         self,
         *,
         format: NotificationFormat | str = NotificationFormat.TOKEN,
-        retry: RetryPolicy | None = None,
+        retry: DeliverySchedule | None = None,
         timeout: float = 10.0,
         pool: urllib3.PoolManager | None = None,
     ) -> None:
         self.format = NotificationFormat(format)
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or DeliverySchedule()
         self._timeout = urllib3.Timeout(total=timeout)
         self._pool = pool or urllib3.PoolManager(retries=False)
 
