@@ -686,6 +686,27 @@ def test_generated_files_names_and_modes(generated: GeneratedKeys) -> None:
     assert generated.certificate_path.read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
 
 
+def test_every_directory_created_is_0700_even_under_umask_0(
+    tmp_path: Path, open_umask: None
+) -> None:
+    (tmp_path / "existing").mkdir(mode=0o755)
+    target = tmp_path / "existing" / "a" / "b" / "keys"
+
+    result = generate_merchant_keys(target, password=PASSWORD, key_size=2048)
+
+    assert result.pkcs12_path.parent == target
+    created = [tmp_path / "existing" / "a", tmp_path / "existing" / "a" / "b", target]
+    assert [_mode(path) for path in created] == [0o700] * 3
+    assert _mode(tmp_path / "existing") == 0o755  # what already existed is left alone
+
+
+def test_a_file_in_the_way_of_the_directory_is_an_os_error(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_bytes(b"")
+
+    with pytest.raises(FileExistsError):
+        generate_merchant_keys(tmp_path / "blocker" / "keys", password=PASSWORD, key_size=2048)
+
+
 def test_generated_files_load_and_match(generated: GeneratedKeys) -> None:
     from_p12 = load_private_key(generated.pkcs12_path, PASSWORD)
     assert generated.pem_path is not None
