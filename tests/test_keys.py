@@ -413,28 +413,31 @@ HOSTILE_FILES = [
     pytest.param(_BEGIN_LINE + b"A" * (_CAP - 100), "no complete PEM block", id="no-end-line"),
     pytest.param(_fill(_BEGIN_LINE), "no complete PEM block", id="only-begin-lines"),
     pytest.param(
-        _fill(_BEGIN_LINE, _CAP - 100) + _END_LINE, "private key that is damaged",
+        _fill(_BEGIN_LINE, _CAP - 100) + _END_LINE,
+        "private key that is damaged",
         id="begin-lines-then-one-end",
     ),
     pytest.param(
         _BEGIN_LINE + _fill(b"A" * 64 + b"\n", _CAP - 100) + _END_LINE,
-        "private key that is damaged", id="huge-base64-body",
+        "private key that is damaged",
+        id="huge-base64-body",
     ),
     pytest.param(
         _BEGIN_LINE + _fill(b"A\n", _CAP - 100) + _END_LINE,
-        "'PRIVATE KEY' is damaged", id="one-character-lines",
+        "'PRIVATE KEY' is damaged",
+        id="one-character-lines",
     ),
     pytest.param(
-        _fill(b"-----BEGIN X-----\n-----END X-----\n"), "PEM block 'X' is damaged",
+        _fill(b"-----BEGIN X-----\n-----END X-----\n"),
+        "PEM block 'X' is damaged",
         id="thousands-of-tiny-blocks",
     ),
     pytest.param(_fill(b"-"), "not a PEM, DER or PKCS#12", id="only-dashes"),
-    pytest.param(
-        bytes(range(256)) * (_CAP // 256), "not a PEM, DER or PKCS#12", id="binary-junk"
-    ),
+    pytest.param(bytes(range(256)) * (_CAP // 256), "not a PEM, DER or PKCS#12", id="binary-junk"),
     pytest.param(b"x" * (_CAP - 1), "not a PEM, DER or PKCS#12", id="one-line-of-a-megabyte"),
     pytest.param(
-        b"\x30\x84\x7f\xff\xff\xff" + b"\x00" * (_CAP - 6), "not a PEM, DER or PKCS#12",
+        b"\x30\x84\x7f\xff\xff\xff" + b"\x00" * (_CAP - 6),
+        "not a PEM, DER or PKCS#12",
         id="der-huge-length",
     ),
 ]
