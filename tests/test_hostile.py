@@ -468,7 +468,7 @@ _XML_CASES = [
     (
         "huge-attribute-on-unknown-element",
         None, None,  # a response keeps unknown elements: see the test below
-        _request(_WIDE_ATTRIBUTE), "unexpected element x", "11",
+        _request(_WIDE_ATTRIBUTE), "unexpected element (child 6, line 1)", "11",
     ),
     (
         "wrong-root",
