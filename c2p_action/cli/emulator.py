@@ -16,6 +16,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from c2p_action.cli._common import Output, env_secret, grid, json_option
 from c2p_action.client import to_amount
 from c2p_action.emulator import Emulator, Faults, Ledger, Method, NotificationFormat, Transaction
+from c2p_action.emulator.limits import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+)
 from c2p_action.emulator.notifier import Notifier
 from c2p_action.emulator.rules import refunded_total
 from c2p_action.errors import ValidationError
@@ -99,6 +104,19 @@ def emulator_group() -> None:
               show_default=True, help="A request it cannot decrypt: respCode 96, or HTTP 400.")
 @click.option("--poll-interval", default=0.5, show_default=True, type=click.FloatRange(min=0.01),
               help="Seconds between runs of due refunds/notifications.")
+# -- slow clients and notification targets (a shared emulator's locks) --
+@click.option("--header-timeout", default=DEFAULT_HEADER_TIMEOUT, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a connection has to send a complete request head.")
+@click.option("--body-timeout", default=DEFAULT_BODY_TIMEOUT, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a request body has to arrive after its head (else HTTP 408).")
+@click.option("--max-connections", default=DEFAULT_MAX_CONNECTIONS, show_default=True,
+              type=click.IntRange(min=1), help="Connections served at once; more get HTTP 503.")
+@click.option("--notify-allow-host", "notify_allow_hosts", multiple=True,
+              metavar="HOST[:PORT]",
+              help="Post notifications only to these hosts (as written in notifyURL; repeatable)"
+              " [default: any host].")
 @json_option
 def serve_command(
     host: str,
@@ -114,6 +132,10 @@ def serve_command(
     notify_format: str,
     undecryptable: str,
     poll_interval: float,
+    header_timeout: float,
+    body_timeout: float,
+    max_connections: int,
+    notify_allow_hosts: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Serve the emulator at http://HOST:PORT/2C2PFrontend/PaymentAction/2.0/action until
@@ -126,12 +148,19 @@ def serve_command(
         merchants,
         ledger=ledger_path,
         faults=Faults.parse(fault_specs, seed=fault_seed),
-        notifier=Notifier(format=notify_format),
+        notifier=Notifier(format=notify_format, allowed_hosts=notify_allow_hosts or None),
         apm_refund_delay=apm_refund_delay,
         undecryptable="http" if undecryptable == "http" else "respond",
     )
     try:
-        server = emulator.start_server(host, port, poll_interval=poll_interval)
+        server = emulator.start_server(
+            host,
+            port,
+            poll_interval=poll_interval,
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            max_connections=max_connections,
+        )
         try:
             record: dict[str, Any] = {
                 "url": server.url,
@@ -140,6 +169,12 @@ def serve_command(
                 "gateway_certificate": str(write_gateway_cert) if write_gateway_cert else None,
                 "gateway_key_sha256": fingerprint(key.public_key()),
                 "faults": repr(emulator.faults),
+                "limits": {
+                    "header_timeout": header_timeout,
+                    "body_timeout": body_timeout,
+                    "max_connections": max_connections,
+                    "notify_allowed_hosts": sorted(notify_allow_hosts) or None,
+                },
             }
             if as_json:
                 click.echo(json.dumps(record))
