@@ -6,6 +6,8 @@ Each connection reads the request head, then, depending on ``phase``, trickles o
 (``no-read``, so a large upload blocks in ``send``). The trickle is finite: a client without a
 real deadline is held for ``len(part) * interval`` seconds, not forever, so a test against it
 fails instead of hanging.
+
+:class:`ScriptedServer` plays any answer instead: a list of (pause, bytes) steps, then a close.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class SlowServer:
 
     @staticmethod
     def _read_head(conn: socket.socket) -> None:
+        """Read the request head and its Content-Length body (so closing sends no reset)."""
         data = b""
         conn.settimeout(10)
         while b"\r\n\r\n" not in data:
@@ -80,6 +83,14 @@ class SlowServer:
             if not chunk:
                 return
             data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length" and value.strip().isdigit():
+                length = int(value)
+        while len(body) < length and (chunk := conn.recv(65536)):
+            body += chunk
 
     def close(self) -> None:
         self.stop.set()
@@ -87,6 +98,36 @@ class SlowServer:
             self.listener.shutdown(socket.SHUT_RDWR)  # close() alone does not wake accept()
         self.listener.close()
         self._thread.join(timeout=5)
+
+
+class ScriptedServer(SlowServer):
+    """Answers every request with ``script``: pause, send, pause, send..., then closes."""
+
+    def __init__(self) -> None:
+        self.script: list[tuple[float, bytes]] = []
+        super().__init__("scripted", 0.0)
+
+    def _serve(self, conn: socket.socket) -> None:
+        script = list(self.script)
+        with conn:
+            try:
+                self._read_head(conn)
+                for pause, data in script:
+                    if self.stop.wait(pause):
+                        return
+                    conn.sendall(data)
+            except OSError:
+                return
+
+
+@contextmanager
+def scripted_server() -> Iterator[ScriptedServer]:
+    """A :class:`ScriptedServer` for the duration of a ``with`` block."""
+    server = ScriptedServer()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @contextmanager
