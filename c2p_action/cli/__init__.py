@@ -56,7 +56,7 @@ def main(verbose: int) -> None:
     \b
     Settings come from flags or the client's environment variables:
       C2P_MERCHANT_ID, C2P_MERCHANT_KEY (path or key URI: file:, pkcs11:,
-      aws-kms:), C2P_MERCHANT_KEY_PASSWORD, C2P_GATEWAY_KEY, C2P_ENDPOINT
+      aws-kms:), C2P_MERCHANT_KEY_PASSWORD, C2P_GATEWAY_KEY, C2P_ENVIRONMENT
       (sandbox | production | URL), C2P_TRANSPORT, C2P_TIMEOUT,
       C2P_MAX_ATTEMPTS, C2P_CA_FILE.
 

@@ -48,10 +48,10 @@ import dataclasses
 import operator
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from enum import Enum
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeVar, cast, overload
 
 from lxml import etree
 from xsdata.formats.dataclass.context import XmlContext
@@ -305,6 +305,8 @@ def to_xml(model: object) -> bytes:
     Raises :class:`~c2p_action.errors.ValidationError` naming the element path and the broken
     rule; free-text values are never part of the message.
     """
+    if isinstance(model, type) or not dataclasses.is_dataclass(model):
+        raise ValidationError(f"to_xml: expected a message model, not {type(model).__name__}")
     plan = _plan_for(type(model))
     out: list[str] = []
     _write_model(model, plan, plan.tag, out, plan.tag)
@@ -545,13 +547,23 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def from_xml(data: bytes, cls: type[T]) -> T:
+@overload
+def from_xml(data: bytes, cls: type[T]) -> T: ...
+
+
+@overload
+def from_xml(data: bytes, cls: Sequence[type[Any]]) -> Any: ...
+
+
+def from_xml(data: bytes, cls: type[T] | Sequence[type[Any]]) -> T | Any:
     """Parse untrusted XML bytes into ``cls`` (a message model) through a hardened parser.
 
-    DOCTYPEs and entity declarations are refused before parsing, never expanded. Raises
+    ``cls`` may also be a sequence of models: the one whose root element the document has is
+    bound (several families share one URL and differ only by root element). DOCTYPEs and
+    entity declarations are refused before parsing, never expanded. Raises
     :class:`~c2p_action.errors.XmlError` (and nothing that is not a ``C2PError``).
     """
-    plan = _plan_for(cls)
+    plans = [_plan_for(c) for c in cls] if isinstance(cls, Sequence) else [_plan_for(cls)]
     if not isinstance(data, bytes | bytearray):
         raise XmlError("xml parse: expected bytes")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
@@ -574,8 +586,9 @@ def from_xml(data: bytes, cls: type[T]) -> T:
     # (DocInfo.doctype is missing from lxml-stubs, hence the cast.)
     if cast(Any, docinfo).doctype or docinfo.internalDTD is not None:
         raise XmlError("xml parse: DOCTYPE is not allowed")
-    if root.tag != plan.tag:
-        raise XmlError(f"xml bind: root element is not {plan.tag}")
+    plan = next((plan for plan in plans if plan.tag == root.tag), None)
+    if plan is None:
+        raise XmlError(f"xml bind: root element is not {' or '.join(p.tag for p in plans)}")
     try:
         result: T = _bind(root, plan, plan.tag, _Budget())
     except C2PError:

@@ -38,6 +38,8 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
         "the HTTP emulator needs aiohttp: pip install '2c2p-payment-action[aiohttp]'"
     ) from exc
 
+from c2p_action.emulator.control import add_control_routes
+
 if TYPE_CHECKING:
     from c2p_action.emulator.core import Emulator
 
@@ -189,9 +191,15 @@ def _background(poll_interval: float) -> Callable[[web.Application], AsyncIterat
 
 
 def create_app(
-    emulator: Emulator, *, poll_interval: float = 0.5, body_timeout: float | None = None
+    emulator: Emulator,
+    *,
+    poll_interval: float = 0.5,
+    control: bool = True,
+    body_timeout: float | None = None,
 ) -> web.Application:
-    """An aiohttp application answering POSTs at :data:`ACTION_PATH`.
+    """An aiohttp application answering POSTs at :data:`ACTION_PATH` and every path of the
+    emulator's other families, with the control endpoint (:mod:`c2p_action.emulator.control`)
+    unless ``control`` is false.
 
     ``body_timeout``: seconds to receive a request body after its head (``None``: no limit);
     a body later than that is answered 408.
@@ -199,7 +207,10 @@ def create_app(
     app = web.Application()
     app[EMULATOR_KEY] = emulator
     app[_BODY_TIMEOUT_KEY] = body_timeout
-    app.router.add_post(ACTION_PATH, _action)
+    for path in emulator.paths:
+        app.router.add_post(path, _action)
+    if control:
+        add_control_routes(app, emulator)
     app.cleanup_ctx.append(_background(poll_interval))
     return app
 
@@ -244,7 +255,12 @@ class RunningServer:
     @property
     def url(self) -> str:
         """The URL of ``path`` on this server."""
-        return f"http://{self.host}:{self.port}{self.path}"
+        return f"{self.base_url}{self.path}"
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port``: what a client takes as its ``environment``."""
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> Self:
         """Start serving (once); returns when the port is bound."""
