@@ -23,11 +23,19 @@ __all__ = ["Urllib3Transport"]
 _CHUNK = 64 * 1024
 
 
+def _host(url: str) -> str:
+    """The URL's host for error messages; a URL that does not parse has none to name."""
+    try:
+        return urlsplit(url).netloc or "the endpoint"
+    except ValueError:
+        return "the endpoint"
+
+
 def map_urllib3_error(exc: Exception, request: TransportRequest) -> TransportError:
     """Translate one urllib3 failure into the library's single transport error."""
     if isinstance(exc, u3.MaxRetryError) and isinstance(exc.reason, Exception):
         exc = exc.reason
-    host = urlsplit(request.url).netloc
+    host = _host(request.url)
     if isinstance(exc, u3.SSLError):
         # A certificate problem does not heal by retrying.
         return TransportError(f"TLS handshake with {host} failed", retryable=False)
@@ -46,7 +54,7 @@ def map_urllib3_error(exc: Exception, request: TransportRequest) -> TransportErr
 
 def timed_out(request: TransportRequest) -> TransportError:
     """The error for an exchange the deadline ended (retryable, like any timeout)."""
-    host = urlsplit(request.url).netloc
+    host = _host(request.url)
     return TransportError(f"{host} did not answer within {request.timeout:g}s", retryable=True)
 
 
@@ -136,5 +144,5 @@ def _failure(exc: Exception, request: TransportRequest, exchange: Exchange) -> T
     if isinstance(exc, u3.HTTPError):
         return map_urllib3_error(exc, request)
     # An OSError urllib3 did not wrap (rare): the connection broke.
-    host = urlsplit(request.url).netloc
+    host = _host(request.url)
     return TransportError(f"connection to {host} broke mid-response", retryable=True)
