@@ -20,7 +20,7 @@ from c2p_action.client import Client, RetryPolicy
 from c2p_action.codec.messages import decode_response, encode_request
 from c2p_action.codec.xml import to_xml
 from c2p_action.emulator import DEFAULT_APM_SCHEME, Emulator, ScriptedAnswer
-from c2p_action.emulator.notifier import RetryPolicy as NotifyRetry
+from c2p_action.emulator.notifier import DeliverySchedule
 from c2p_action.errors import ConfigurationError, GatewayFailureError
 from c2p_action.plugins import PluginManager
 from c2p_action.schemas import (
@@ -76,7 +76,7 @@ def subs(**amounts: str) -> SubMerchantList:
 class Captured:
     """A notification sender that keeps what it is given (no HTTP involved)."""
 
-    retry = NotifyRetry(max_attempts=1, first_delay=0.0)
+    retry = DeliverySchedule(max_attempts=1, first_delay=0.0)
 
     def __init__(self) -> None:
         self.tokens: list[str] = []

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from c2p_action.emulator.faults import FaultPlan, Faults, Trigger, corrupt_token
 from c2p_action.emulator.model import Method, RefundRecord, Transaction
-from c2p_action.emulator.notifier import RetryPolicy
+from c2p_action.emulator.notifier import DeliverySchedule
 from c2p_action.emulator.rules import (
     Action,
     NewRefund,
@@ -347,11 +347,11 @@ def test_corrupt_token_changes_the_signature_only() -> None:
 # -- notification retry schedule ---------------------------------------------------------------
 
 
-def test_retry_policy_backs_off_and_is_bounded() -> None:
-    policy = RetryPolicy(max_attempts=5, first_delay=1.0, factor=2.0, max_delay=5.0)
+def test_delivery_schedule_backs_off_and_is_bounded() -> None:
+    policy = DeliverySchedule(max_attempts=5, first_delay=1.0, factor=2.0, max_delay=5.0)
     assert [policy.delay(n) for n in range(1, 6)] == [1.0, 2.0, 4.0, 5.0, None]
 
 
-def test_retry_policy_rejects_nonsense() -> None:
+def test_delivery_schedule_rejects_nonsense() -> None:
     with pytest.raises(ConfigurationError):
-        RetryPolicy(max_attempts=0)
+        DeliverySchedule(max_attempts=0)

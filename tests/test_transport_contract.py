@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
 from xml.etree import ElementTree
 
 import pytest
@@ -29,13 +27,6 @@ from c2p_action.transports import InProcessTransport, TransportOptions
 
 class TestUrllib3(TransportContract):
     modes = ("sync",)
-    expected_failures: ClassVar[Mapping[str, str]] = {
-        "test_the_deadline_covers_a_trickled_status_line": "deadline fix on branch hardening",
-        "test_the_deadline_covers_trickled_headers": "deadline fix on branch hardening",
-        "test_a_malformed_url_is_a_transport_error": (
-            "_urllib3.map_urllib3_error calls urlsplit, whose ValueError escapes"
-        ),
-    }
 
     @pytest.fixture
     def transport_factory(self) -> TransportFactory:
@@ -45,11 +36,6 @@ class TestUrllib3(TransportContract):
 
 class TestAiohttp(TransportContract):
     modes = ("async",)
-    expected_failures: ClassVar[Mapping[str, str]] = {
-        "test_a_malformed_url_is_a_transport_error": (
-            "aiohttp's URL parsing raises ValueError, which _aiohttp.py does not map"
-        ),
-    }
 
     @pytest.fixture
     def transport_factory(self) -> TransportFactory:
@@ -140,6 +126,7 @@ class Urllib3Defaults:
 class TestPlainHttp(TransportContract):
     modes = ("sync",)
 
+
     @pytest.fixture
     def transport_factory(self):
         return PlainHttp
@@ -148,6 +135,7 @@ class TestPlainHttp(TransportContract):
 class TestRetriesOnce(TransportContract):
     modes = ("sync",)
 
+
     @pytest.fixture
     def transport_factory(self):
         return RetriesOnce
@@ -155,6 +143,7 @@ class TestRetriesOnce(TransportContract):
 
 class TestUrllib3Defaults(TransportContract):
     modes = ("sync",)
+
 
     @pytest.fixture
     def transport_factory(self):

@@ -20,7 +20,7 @@ from c2p_action.cli._common import ExitCode
 from c2p_action.client import Client, PaymentResult, RetryPolicy
 from c2p_action.codec import Codec
 from c2p_action.emulator import Emulator, Method
-from c2p_action.emulator.notifier import RetryPolicy as NotifyRetry
+from c2p_action.emulator.notifier import DeliverySchedule
 from c2p_action.errors import CodecError, GatewayError
 from c2p_action.notifications import parse_notification
 from c2p_action.schemas import PaymentProcessResponse
@@ -39,7 +39,7 @@ class InProcessReceiver:
     """A ``NotificationSender`` that gives each notification to ``parse_notification`` in
     process (signature verified, then decrypted) instead of POSTing it."""
 
-    retry = NotifyRetry(max_attempts=3, first_delay=0.0)
+    retry = DeliverySchedule(max_attempts=3, first_delay=0.0)
 
     def __init__(self, codec: Codec) -> None:
         self._codec = codec

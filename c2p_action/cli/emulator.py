@@ -24,6 +24,11 @@ from c2p_action.emulator import (
     NotificationFormat,
 )
 from c2p_action.emulator.core import make_transaction
+from c2p_action.emulator.limits import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+)
 from c2p_action.emulator.notifier import Notifier
 from c2p_action.emulator.rules import refunded_total
 from c2p_action.emulator.script import ScriptedAnswer
@@ -127,6 +132,19 @@ def emulator_group() -> None:
               help="Confirm pending APM voids (VP -> V) after this many seconds [default: never].")
 @click.option("--no-control", is_flag=True,
               help="Do not serve the /_emulator/ control endpoint.")
+# -- slow clients and notification targets (a shared emulator's locks) --
+@click.option("--header-timeout", default=DEFAULT_HEADER_TIMEOUT, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a connection has to send a complete request head.")
+@click.option("--body-timeout", default=DEFAULT_BODY_TIMEOUT, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a request body has to arrive after its head (else HTTP 408).")
+@click.option("--max-connections", default=DEFAULT_MAX_CONNECTIONS, show_default=True,
+              type=click.IntRange(min=1), help="Connections served at once; more get HTTP 503.")
+@click.option("--notify-allow-host", "notify_allow_hosts", multiple=True,
+              metavar="HOST[:PORT]",
+              help="Post notifications only to these hosts (as written in notifyURL; repeatable)"
+              " [default: any host].")
 @json_option
 def serve_command(
     host: str,
@@ -146,6 +164,10 @@ def serve_command(
     settlement_delay: float | None,
     apm_void_delay: float | None,
     no_control: bool,
+    header_timeout: float,
+    body_timeout: float,
+    max_connections: int,
+    notify_allow_hosts: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Serve the emulator at http://HOST:PORT/2C2PFrontend/PaymentAction/2.0/action until
@@ -159,7 +181,7 @@ def serve_command(
         merchants,
         ledger=ledger_path,
         faults=Faults.parse(fault_specs, seed=fault_seed),
-        notifier=Notifier(format=notify_format),
+        notifier=Notifier(format=notify_format, allowed_hosts=notify_allow_hosts or None),
         apm_refund_delay=apm_refund_delay,
         apm_void_delay=apm_void_delay,
         settlement_delay=settlement_delay,
@@ -169,7 +191,13 @@ def serve_command(
         emulator.script.add(answer)
     try:
         server = emulator.start_server(
-            host, port, poll_interval=poll_interval, control=not no_control
+            host,
+            port,
+            poll_interval=poll_interval,
+            control=not no_control,
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            max_connections=max_connections,
         )
         try:
             record: dict[str, Any] = {
@@ -182,6 +210,12 @@ def serve_command(
                 "faults": repr(emulator.faults),
                 "answers": [answer.to_mapping() for answer in answers],
                 "control": None if no_control else server.base_url + CONTROL_PREFIX,
+                "limits": {
+                    "header_timeout": header_timeout,
+                    "body_timeout": body_timeout,
+                    "max_connections": max_connections,
+                    "notify_allowed_hosts": sorted(notify_allow_hosts) or None,
+                },
             }
             if as_json:
                 click.echo(json.dumps(record))

@@ -19,10 +19,10 @@ from c2p_action.emulator.faults import FaultPlan, Faults, Trigger
 from c2p_action.emulator.ledger import Ledger
 from c2p_action.emulator.model import Method, RefundRecord, Transaction
 from c2p_action.emulator.notifier import (
+    DeliverySchedule,
     NotificationFormat,
     NotificationSender,
     Notifier,
-    RetryPolicy,
 )
 from c2p_action.emulator.script import Script, ScriptedAnswer
 
@@ -31,6 +31,7 @@ __all__ = [
     "CONTROL_PREFIX",
     "DEFAULT_APM_SCHEME",
     "Delivery",
+    "DeliverySchedule",
     "Emulator",
     "FamilyRules",
     "FaultPlan",
@@ -41,7 +42,6 @@ __all__ = [
     "NotificationSender",
     "Notifier",
     "RefundRecord",
-    "RetryPolicy",
     "Script",
     "ScriptedAnswer",
     "Transaction",

@@ -42,6 +42,11 @@ from c2p_action.emulator.families import FamilyRules, default_families, root_tag
 from c2p_action.emulator.faults import FaultPlan, Faults, corrupt_token
 from c2p_action.emulator.intake import Intake, read_request
 from c2p_action.emulator.ledger import IdempotencyRecord, Ledger
+from c2p_action.emulator.limits import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+)
 from c2p_action.emulator.model import Method, RefundRecord, Transaction
 from c2p_action.emulator.notifier import NotificationSender, Notifier
 from c2p_action.emulator.responses import Echo, build_notification, build_response
@@ -749,12 +754,21 @@ class Emulator:
 
     # -- serving -------------------------------------------------------------------------------
 
-    def app(self, *, poll_interval: float = 0.5, control: bool = True) -> web.Application:
+    def app(
+        self,
+        *,
+        poll_interval: float = 0.5,
+        control: bool = True,
+        body_timeout: float | None = DEFAULT_BODY_TIMEOUT,
+    ) -> web.Application:
         """An aiohttp application serving the real path (needs the ``aiohttp`` extra), and
-        the ``/_emulator/`` control endpoint unless ``control`` is false."""
+        the ``/_emulator/`` control endpoint unless ``control`` is false; ``body_timeout`` as
+        in :func:`c2p_action.emulator.server.create_app`."""
         from c2p_action.emulator.server import create_app
 
-        return create_app(self, poll_interval=poll_interval, control=control)
+        return create_app(
+            self, poll_interval=poll_interval, control=control, body_timeout=body_timeout
+        )
 
     def start_server(
         self,
@@ -763,14 +777,28 @@ class Emulator:
         *,
         poll_interval: float = 0.5,
         control: bool = True,
+        header_timeout: float | None = DEFAULT_HEADER_TIMEOUT,
+        body_timeout: float | None = DEFAULT_BODY_TIMEOUT,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
     ) -> RunningServer:
         """Serve over HTTP from a background thread (port 0: any free port); use as a
         context manager. ``server.url`` is the full endpoint URL.
+
+        Slow clients: a request head must arrive within ``header_timeout`` seconds and its
+        body within ``body_timeout`` more, and at most ``max_connections`` are served at once
+        (``None`` lifts a limit); see :mod:`c2p_action.emulator.server`.
         """
         from c2p_action.emulator.server import RunningServer
 
-        app = self.app(poll_interval=poll_interval, control=control)
-        return RunningServer(app, host, port, path=ACTION_PATH).start()
+        app = self.app(poll_interval=poll_interval, control=control, body_timeout=body_timeout)
+        return RunningServer(
+            app,
+            host,
+            port,
+            path=ACTION_PATH,
+            header_timeout=header_timeout,
+            max_connections=max_connections,
+        ).start()
 
 
 #: The payment process family's roots, answered by the core itself on the action path.
