@@ -378,6 +378,8 @@ class RecurringFamily:
             raise _Refusal("11") from None
         echo.time_stamp = time_stamp_echo(request.time_stamp, now)
         echo.recurring_unique_id = fits(request.recurring_unique_id, 20)
+        if not request.merchant_id.strip() or not request.recurring_unique_id.strip():
+            raise _Refusal("10")  # present but empty: the reader does not check lengths
         if request.merchant_id != signer:
             raise _Refusal("03")
         try:
