@@ -238,6 +238,8 @@ class InstallmentsFamily:
                 return _refused(response, "10")
             return _refused(response, "03" if sender != merchant_id else "11")
         response.time_stamp = time_stamp_echo(request.time_stamp, now)
+        if not request.merchant_id.strip():
+            return _refused(response, "10")  # present but empty: the reader checks no lengths
         if request.merchant_id != merchant_id:
             return _refused(response, "03")
         try:
