@@ -573,3 +573,26 @@ def test_charge_dates_stay_unambiguous_near_the_window_edges() -> None:
     edge = date(2199, 12, 31)
     with pytest.raises(ValidationError):
         format_charge_date(edge + timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        # More digits than Decimal's default precision: 28-digit arithmetic would round this
+        # to exactly 10 minor units; the digits themselves say it is not exact.
+        ("0.1" + "0" * 40 + "1", "more than 2 decimals"),
+        ("9" * 40 + ".5", "does not fit 12 digits"),
+        ("1" + "0" * 5000, "does not fit 12 digits"),
+        ("0." + "0" * 5000 + "1", "more than 2 decimals"),
+    ],
+)
+def test_long_amounts_are_judged_by_their_digits_not_rounded(amount: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as caught:
+        format_amount(amount, 2)
+    assert len(str(caught.value)) < 200  # the value is shown shortened
+    with pytest.raises(ValidationError):
+        parse_amount(amount, 2)
+
+
+def test_a_long_run_of_zeros_is_zero() -> None:
+    assert parse_amount("0" * 400_000, 2) == 0

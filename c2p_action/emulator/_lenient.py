@@ -12,16 +12,16 @@ from datetime import datetime
 
 from lxml import etree
 
-__all__ = ["fits", "time_stamp_echo", "top_level_fields"]
+__all__ = ["first", "fits", "foreign_merchant", "time_stamp_echo", "top_level_fields"]
 
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
 )
 
 
-def top_level_fields(plaintext: bytes, root: str) -> dict[str, str] | None:
-    """The text of each top-level element of a ``root`` document (the first of each name), or
-    ``None`` when it is no such document (not XML, a DOCTYPE, another root)."""
+def top_level_fields(plaintext: bytes, root: str) -> dict[str, list[str]] | None:
+    """The texts of the top-level elements of a ``root`` document, by name (a repeated element
+    has several), or ``None`` when it is no such document (not XML, a DOCTYPE, another root)."""
     if b"<!DOCTYPE" in plaintext or b"<!ENTITY" in plaintext:
         return None
     try:
@@ -30,11 +30,23 @@ def top_level_fields(plaintext: bytes, root: str) -> dict[str, str] | None:
         return None
     if element.getroottree().docinfo.internalDTD is not None or element.tag != root:
         return None
-    fields: dict[str, str] = {}
+    fields: dict[str, list[str]] = {}
     for child in element:
         if isinstance(child.tag, str):
-            fields.setdefault(child.tag, (child.text or "").strip())
+            fields.setdefault(child.tag, []).append((child.text or "").strip())
     return fields
+
+
+def first(fields: dict[str, list[str]], name: str) -> str | None:
+    """The first text of element ``name`` among ``fields``, if it appears."""
+    values = fields.get(name)
+    return values[0] if values else None
+
+
+def foreign_merchant(fields: dict[str, list[str]], signer: str) -> bool:
+    """Whether any (non-empty) merchantID names another merchant than the signer (a token
+    replayed by another merchant, perhaps with a second merchantID added)."""
+    return any(value and value != signer for value in fields.get("merchantID", ()))
 
 
 def fits(value: str | None, limit: int) -> str | None:

@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from c2p_action.codec import Envelope
 from c2p_action.codec.xml import from_xml, to_xml
-from c2p_action.emulator._lenient import time_stamp_echo, top_level_fields
+from c2p_action.emulator._lenient import (
+    first,
+    foreign_merchant,
+    time_stamp_echo,
+    top_level_fields,
+)
 from c2p_action.errors import ConfigurationError, ValidationError, XmlError
 from c2p_action.operations.installments import (
     VERSION,
@@ -232,11 +237,10 @@ class InstallmentsFamily:
             if fields is None:
                 response.time_stamp = time_stamp_echo(None, now)
                 return _refused(response, "02")
-            response.time_stamp = time_stamp_echo(fields.get("timeStamp"), now)
-            sender = fields.get("merchantID")
-            if not sender:
-                return _refused(response, "10")
-            return _refused(response, "03" if sender != merchant_id else "11")
+            response.time_stamp = time_stamp_echo(first(fields, "timeStamp"), now)
+            if foreign_merchant(fields, merchant_id):
+                return _refused(response, "03")
+            return _refused(response, "11" if first(fields, "merchantID") else "10")
         response.time_stamp = time_stamp_echo(request.time_stamp, now)
         if not request.merchant_id.strip():
             return _refused(response, "10")  # present but empty: the reader checks no lengths

@@ -45,7 +45,13 @@ from typing import TYPE_CHECKING, Final
 
 from c2p_action.codec import Envelope
 from c2p_action.codec.xml import from_xml, to_xml
-from c2p_action.emulator._lenient import fits, time_stamp_echo, top_level_fields
+from c2p_action.emulator._lenient import (
+    first,
+    fits,
+    foreign_merchant,
+    time_stamp_echo,
+    top_level_fields,
+)
 from c2p_action.errors import ConfigurationError, ValidationError, XmlError
 from c2p_action.operations.recurring import (
     VERSION,
@@ -363,17 +369,16 @@ class RecurringFamily:
         except XmlError:
             fields = top_level_fields(body, _ROOT)
             echo.time_stamp = time_stamp_echo(
-                None if fields is None else fields.get("timeStamp"), now
+                None if fields is None else first(fields, "timeStamp"), now
             )
             if fields is None:
                 raise _Refusal("02") from None
-            echo.recurring_unique_id = fits(fields.get("recurringUniqueID"), 20)
-            sender = fields.get("merchantID")
-            if sender and sender != signer:
+            echo.recurring_unique_id = fits(first(fields, "recurringUniqueID"), 20)
+            if foreign_merchant(fields, signer):
                 raise _Refusal("03") from None
-            if not sender or not fields.get("recurringUniqueID"):
+            if not first(fields, "merchantID") or not first(fields, "recurringUniqueID"):
                 raise _Refusal("10") from None
-            if fields.get("processType") not in ("I", "U", "C"):
+            if first(fields, "processType") not in ("I", "U", "C"):
                 raise _Refusal("17") from None
             raise _Refusal("11") from None
         echo.time_stamp = time_stamp_echo(request.time_stamp, now)
@@ -482,7 +487,7 @@ def _number(raw: str | None, low: int, high: int) -> int | None:
     text = _given(raw)
     if text is None:
         return None
-    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+    if len(text) > 9 or not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
         raise _Refusal("11")
     return int(text)
 

@@ -227,8 +227,9 @@ def _required(value: str | None, where: str) -> str:
 
 def _whole(value: str | None, where: str) -> int:
     text = _required(value, where)
-    if not _DIGITS.fullmatch(text):
-        raise XmlError(f"{where} is not a whole number")
+    # Nine digits at most: far above the table's N 2, and int() of a huge string is costly.
+    if len(text) > 9 or not _DIGITS.fullmatch(text):
+        raise XmlError(f"{where} is not a whole number (at most 9 digits)")
     return int(text)
 
 

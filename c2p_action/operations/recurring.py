@@ -158,17 +158,46 @@ def format_amount(
         raise ValidationError(f"{what} is not a decimal number") from None
     if not value.is_finite():
         raise ValidationError(f"{what} must be a finite number")
-    minor = value.scaleb(exponent)
-    if minor != minor.to_integral_value():
+    minor = _minor_units(value, exponent)
+    if minor is None:
         raise ValidationError(
-            f"{what} {value} has more than {exponent} decimals: it cannot be written exactly"
-            " in minor units of this currency"
+            f"{what} {_shown(value)} has more than {exponent} decimals: it cannot be written"
+            " exactly in minor units of this currency"
         )
     if minor < 0 or (minor == 0 and not allow_zero):
         raise ValidationError(f"{what} must be {'zero or more' if allow_zero else 'positive'}")
     if minor > MAX_MINOR_UNITS:
-        raise ValidationError(f"{what} {value} does not fit 12 digits of minor units")
-    return f"{int(minor):012d}"
+        raise ValidationError(f"{what} {_shown(value)} does not fit 12 digits of minor units")
+    return f"{minor:012d}"
+
+
+def _shown(value: Decimal) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _minor_units(value: Decimal, exponent: int) -> int | None:
+    """``value`` in minor units, exactly, or ``None`` when it has more decimals than that.
+
+    Integer arithmetic on the digits: Decimal operations round to the context's precision
+    (28 digits), which would turn ``0.1000...0001`` into an exact-looking 10.
+    Values far beyond twelve digits come back as a too large number, never computed in full.
+    """
+    sign, digits, places = value.as_tuple()
+    assert isinstance(places, int)  # finite, checked by the caller
+    count = len(digits)
+    while count > 1 and digits[count - 1] == 0:  # trailing zeros say nothing about exactness
+        count -= 1
+        places += 1
+    if not any(digits):
+        return 0
+    if places + exponent < 0:
+        return None
+    if count + places + exponent > 13:
+        return MAX_MINOR_UNITS + 1  # more than twelve digits: refused by the caller
+    scale: int = 10 ** (places + exponent)  # places + exponent >= 0 here
+    minor = int("".join(map(str, digits[:count]))) * scale
+    return -minor if sign else minor
 
 
 def parse_amount(text: str, exponent: int | None, *, what: str = "amount") -> Decimal:
@@ -187,18 +216,20 @@ def parse_amount(text: str, exponent: int | None, *, what: str = "amount") -> De
             raise ValidationError(
                 f"{what} is in minor units: the plan's currency is needed to read it"
             )
+        if _ZERO.fullmatch(raw):
+            return Decimal(0).scaleb(-exponent)
         return Decimal(int(raw)).scaleb(-exponent)
     if not _DECIMAL.fullmatch(raw):
         raise ValidationError(f"{what} is neither 12 digits of minor units nor a decimal amount")
     value = Decimal(raw)
     if exponent is None:
         return value
-    quantum = Decimal(1).scaleb(-exponent)
-    if value != value.quantize(quantum, rounding="ROUND_DOWN"):
+    minor = _minor_units(value, exponent)
+    if minor is None:
         raise ValidationError(f"{what} has more decimals than the currency's {exponent}")
-    if value.scaleb(exponent) > MAX_MINOR_UNITS:
+    if minor > MAX_MINOR_UNITS:
         raise ValidationError(f"{what} does not fit 12 digits of minor units")
-    return value.quantize(quantum)
+    return Decimal(minor).scaleb(-exponent)
 
 
 #: The years a charge date may name: inside them the two date orders can never be confused.
@@ -528,8 +559,9 @@ def _integer(name: str, raw: str | None) -> int | None:
     text = _text(raw)
     if text is None:
         return None
-    if not _DIGITS.fullmatch(text):
-        raise XmlError(f"{name} is not a whole number")
+    # Nine digits at most: far above the table's N 5, and int() of a huge string is costly.
+    if len(text) > 9 or not _DIGITS.fullmatch(text):
+        raise XmlError(f"{name} is not a whole number (at most 9 digits)")
     return int(text)
 
 
