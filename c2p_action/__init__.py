@@ -42,13 +42,16 @@ if TYPE_CHECKING:
         HttpStatusError,
         IdempotencyConflictError,
         InvalidRequestError,
+        JsonError,
         KeyLoadError,
         KeyProviderError,
         NotAllowedError,
         NotFoundError,
+        ResponseMismatchError,
         SignatureError,
         TokenFormatError,
         TransportError,
+        UnknownOptionError,
         ValidationError,
         XmlError,
     )
@@ -62,6 +65,10 @@ if TYPE_CHECKING:
     )
     from c2p_action.notifications import (
         parse_notification,
+    )
+    from c2p_action.operations import (
+        Environment,
+        Result,
     )
     from c2p_action.operations.installments import (
         InstallmentBank,
@@ -101,6 +108,11 @@ if TYPE_CHECKING:
 
 # Public name -> the module that defines it.
 _LAZY: dict[str, str] = {
+    "Environment": "c2p_action.operations",
+    "Result": "c2p_action.operations",
+    "JsonError": "c2p_action.errors",
+    "UnknownOptionError": "c2p_action.errors",
+    "ResponseMismatchError": "c2p_action.errors",
     "AmountError": "c2p_action.errors",
     "AsyncClient": "c2p_action.client",
     "AwsKmsKeyProvider": "c2p_action.keys",
@@ -175,6 +187,7 @@ __all__ = [
     "ConfigurationError",
     "DecryptionError",
     "Emulator",
+    "Environment",
     "Faults",
     "GatewayError",
     "GatewayFailureError",
@@ -187,6 +200,7 @@ __all__ = [
     "InvalidRequestError",
     "IppOptionRequest",
     "IppOptionResponse",
+    "JsonError",
     "KeyLoadError",
     "KeyProviderError",
     "LoyaltyPayments",
@@ -207,6 +221,8 @@ __all__ = [
     "RefundList",
     "RefundRewards",
     "RespCode",
+    "ResponseMismatchError",
+    "Result",
     "RetryPolicy",
     "Reward",
     "RewardType",
@@ -218,6 +234,7 @@ __all__ = [
     "TokenInfo",
     "TransactionStatus",
     "TransportError",
+    "UnknownOptionError",
     "ValidationError",
     "XmlError",
     "fingerprint",

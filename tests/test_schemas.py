@@ -87,16 +87,17 @@ def test_request_elements_follow_the_reference_table_order() -> None:
     ]  # fmt: skip
 
 
-def test_response_elements_follow_the_sample_then_the_rest() -> None:
+def test_response_elements_follow_the_samples_then_the_rest() -> None:
+    # refundList between eci and paymentScheme: where 2C2P's refund-status sample has it.
     names = _xml_names(PaymentProcessResponse)
-    assert names[:16] == [
+    assert names[:17] == [
         "version", "timeStamp", "respCode", "respDesc", "processType", "invoiceNo", "amount",
         "status", "approvalCode", "referenceNo", "refundReferenceNo", "transactionDateTime",
-        "maskedPan", "eci", "paymentScheme", "processBy",
+        "maskedPan", "eci", "refundList", "paymentScheme", "processBy",
     ]  # fmt: skip
-    assert names[16:] == [
+    assert names[17:] == [
         "paidAgent", "paidChannel", "userDefined1", "userDefined2", "userDefined3",
-        "userDefined4", "userDefined5", "refundList", "other_element",
+        "userDefined4", "userDefined5", "other_element",
     ]  # fmt: skip
     assert XML_CONTEXT.build(PaymentProcessResponse).get_element_vars()[-1].is_wildcard
 
@@ -127,6 +128,9 @@ def _metadata(cls: type[object], name: str) -> typing.Mapping[str, object]:
         (PaymentProcessResponse, "resp_code", 2),
         (PaymentProcessResponse, "process_type", 2),
         (PaymentProcessResponse, "status", 3),
+        # 2C2P's scheme codes (OVERTHECOUNTER is 14 characters) must fit.
+        (PaymentProcessResponse, "payment_scheme", 20),
+        (PaymentProcessResponse, "process_by", 20),
     ],
 )
 def test_string_lengths_come_from_the_reference(

@@ -107,12 +107,14 @@ def loyalty(quantity: str = "10.5") -> LoyaltyPayments:
         ]
     )
     return LoyaltyPayments(
-        loyalty_refund=LoyaltyRefund(
-            loyalty_provider="PROVIDER1",
-            external_merchant_id="EXT-9",
-            total_refund_reward_amount=Decimal("11.50000"),
-            refund_rewards=rewards,
-        )
+        loyalty_refund=[
+            LoyaltyRefund(
+                loyalty_provider="PROVIDER1",
+                external_merchant_id="EXT-9",
+                total_refund_reward_amount=Decimal("11.50000"),
+                refund_rewards=rewards,
+            )
+        ]
     )
 
 
@@ -303,19 +305,27 @@ amount_12_5 = st.decimals(
 rewards = st.builds(
     RefundRewards,
     reward=st.lists(
-        st.builds(Reward, reward_type=st.sampled_from(RewardType), quantity=amount_12_5),
+        st.builds(
+            Reward,
+            reward_type=optional(st.sampled_from(RewardType)),
+            quantity=optional(amount_12_5),
+        ),
         min_size=1,
         max_size=3,
     ),
 )
 loyalties = st.builds(
     LoyaltyPayments,
-    loyalty_refund=st.builds(
-        LoyaltyRefund,
-        loyalty_provider=text(20, 1),
-        external_merchant_id=optional(text(50)),
-        total_refund_reward_amount=amount_12_5,
-        refund_rewards=optional(rewards),
+    loyalty_refund=st.lists(
+        st.builds(
+            LoyaltyRefund,
+            loyalty_provider=optional(text(20, 1)),
+            external_merchant_id=optional(text(50)),
+            total_refund_reward_amount=optional(amount_12_5),
+            refund_rewards=optional(rewards),
+        ),
+        min_size=1,
+        max_size=2,
     ),
 )
 sub_merchants = st.builds(
@@ -555,8 +565,8 @@ def test_each_rule_raises_validation_error(changes: dict[str, Any], message: str
 
 def test_reward_type_must_be_a_reward_type() -> None:
     payments = loyalty()
-    assert payments.loyalty_refund.refund_rewards is not None
-    payments.loyalty_refund.refund_rewards.reward[0].reward_type = "X"  # type: ignore[assignment]
+    assert payments.loyalty_refund[0].refund_rewards is not None
+    payments.loyalty_refund[0].refund_rewards.reward[0].reward_type = "X"  # type: ignore[assignment]
     with pytest.raises(ValidationError, match=r"reward\[0\]\.type: not one of P, V"):
         to_xml(full_request(loyalty_payments=payments))
 

@@ -8,6 +8,7 @@ from typing import Any, Final
 import click
 
 from c2p_action.cli._common import (
+    AmountCommand,
     Output,
     connection_options,
     grid,
@@ -64,7 +65,7 @@ def _call(options: dict[str, Any], run: Callable[[Client], PaymentResult]) -> Pa
         return run(client)
 
 
-@click.command("refund")
+@click.command("refund", cls=AmountCommand)
 @click.argument("invoice")
 @click.argument("amount")
 @click.option("--idempotency-id", help=_IDEMPOTENCY_HELP)
@@ -115,7 +116,7 @@ def refund_command(
 def _action_command(name: str, summary: str) -> click.Command:
     """``void`` and ``settle``: an invoice, its amount and an optional idempotencyID."""
 
-    @click.command(name, help=summary)
+    @click.command(name, cls=AmountCommand, help=summary)
     @click.argument("invoice")
     @click.argument("amount")
     @click.option("--idempotency-id", help=_IDEMPOTENCY_HELP)
@@ -142,7 +143,7 @@ def _action_command(name: str, summary: str) -> click.Command:
 def _query_command(name: str, method: str, summary: str) -> click.Command:
     """``inquiry`` and ``refund-status``: an invoice and, optionally, its amount."""
 
-    @click.command(name, help=summary)
+    @click.command(name, cls=AmountCommand, help=summary)
     @click.argument("invoice")
     @click.argument("amount", required=False)
     @click.option("--child-merchant-id", help="Child merchant ID.")

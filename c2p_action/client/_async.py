@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Self, TypeVar, Unpack, overload
@@ -51,8 +51,8 @@ class AsyncClient(ClientBase[AsyncTransport]):
     def __init__(
         self,
         merchant_id: str | None = None,
-        merchant_key: PrivateKeySource | list[PrivateKeySource] | None = None,
-        gateway_key: PublicKeySource | list[PublicKeySource] | None = None,
+        merchant_key: PrivateKeySource | Sequence[PrivateKeySource] | None = None,
+        gateway_key: PublicKeySource | Sequence[PublicKeySource] | None = None,
         *,
         settings: Settings | None = None,
         plugins: PluginManager | None = None,

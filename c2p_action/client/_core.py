@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, Self, TypedDict, TypeVar, Unpack, cast
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
@@ -103,7 +104,12 @@ def _call_timeout(options: CallOptions, default: float) -> float:
 
 
 class Exchange:
-    """One logical call: the request fixed once (and its idempotencyID), and attempt counting."""
+    """One logical call: the request fixed once (and its idempotencyID), and attempt counting.
+
+    ``attempts`` counts HTTP attempts (what results report); ``tries`` counts every try,
+    including one that failed before anything was sent (an HSM or KMS refusing to sign), so
+    ``max_attempts`` bounds those too.
+    """
 
     def __init__(
         self,
@@ -114,6 +120,7 @@ class Exchange:
     ) -> None:
         self.call: PreparedCall = prepare(operation, request)
         self.attempts = 0
+        self.tries = 0
         self._settings = settings
         self._url = settings.url_for(operation.endpoint)
         self._timeout = _call_timeout(options, settings.timeout)
@@ -145,15 +152,19 @@ class Exchange:
         return result
 
     def retry_delay(self, error: C2PError) -> float | None:
-        """Seconds to wait before trying again, or ``None`` when ``error`` is final."""
-        delay = self._settings.retry.delay_before_retry(
-            error, self.attempts, safe=self.call.safe_to_retry
-        )
+        """Seconds to wait before trying again, or ``None`` when ``error`` is final.
+
+        A try that failed before the first request was sent is safe to repeat whatever the
+        operation: nothing reached the gateway.
+        """
+        self.tries += 1
+        safe = self.call.safe_to_retry or self.attempts == 0
+        delay = self._settings.retry.delay_before_retry(error, self.tries, safe=safe)
         if delay is not None:
             logger.debug(
-                "%s attempt %d failed (%s); retrying in %.2fs",
+                "%s try %d failed (%s); retrying in %.2fs",
                 self.call.operation.name,
-                self.attempts,
+                self.tries,
                 type(error).__name__,
                 delay,
             )
@@ -212,8 +223,8 @@ class ClientBase(Generic[_TransportT]):
     def __init__(
         self,
         merchant_id: str | None = None,
-        merchant_key: PrivateKeySource | list[PrivateKeySource] | None = None,
-        gateway_key: PublicKeySource | list[PublicKeySource] | None = None,
+        merchant_key: PrivateKeySource | Sequence[PrivateKeySource] | None = None,
+        gateway_key: PublicKeySource | Sequence[PublicKeySource] | None = None,
         *,
         settings: Settings | None = None,
         plugins: PluginManager | None = None,

@@ -26,6 +26,8 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
         "the HTTP emulator needs aiohttp: pip install '2c2p-payment-action[aiohttp]'"
     ) from exc
 
+from c2p_action.emulator.control import add_control_routes
+
 if TYPE_CHECKING:
     from c2p_action.emulator.core import Emulator
 
@@ -70,13 +72,18 @@ def _background(poll_interval: float) -> Callable[[web.Application], AsyncIterat
     return context
 
 
-def create_app(emulator: Emulator, *, poll_interval: float = 0.5) -> web.Application:
+def create_app(
+    emulator: Emulator, *, poll_interval: float = 0.5, control: bool = True
+) -> web.Application:
     """An aiohttp application answering POSTs at :data:`ACTION_PATH` and every path of the
-    emulator's other families."""
+    emulator's other families, with the control endpoint (:mod:`c2p_action.emulator.control`)
+    unless ``control`` is false."""
     app = web.Application()
     app[EMULATOR_KEY] = emulator
     for path in emulator.paths:
         app.router.add_post(path, _action)
+    if control:
+        add_control_routes(app, emulator)
     app.cleanup_ctx.append(_background(poll_interval))
     return app
 

@@ -173,6 +173,14 @@ def _sub_merchants(
     return SubMerchantList(sub_merchant=merchants)
 
 
+def _invoice(invoice_no: object) -> str:
+    if not isinstance(invoice_no, str):
+        raise ValidationError(f"invoice_no must be a string, not {type(invoice_no).__name__}")
+    if not invoice_no.strip():
+        raise ValidationError("invoice_no must not be empty")
+    return invoice_no
+
+
 def _user_defined(values: Sequence[str]) -> list[str | None]:
     if isinstance(values, str) or not isinstance(values, Sequence) or len(values) > 5:
         raise ValidationError("user_defined takes a sequence of at most 5 strings")
@@ -195,7 +203,7 @@ def build_refund(
         merchant_id=merchant_id,
         child_merchant_id=options.get("child_merchant_id"),
         process_type=ProcessType.R,
-        invoice_no=invoice_no,
+        invoice_no=_invoice(invoice_no),
         action_amount=action_amount,
         bank_code=options.get("bank_code"),
         account_name=options.get("account_name"),
@@ -229,7 +237,7 @@ def build_action(
         merchant_id=merchant_id,
         child_merchant_id=child_merchant_id,
         process_type=process_type,
-        invoice_no=invoice_no,
+        invoice_no=_invoice(invoice_no),
         action_amount=None if amount is None else to_amount(amount),
         idempotency_id=idempotency_id,
     )
