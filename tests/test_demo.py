@@ -12,7 +12,7 @@ STORY = (
     "throwaway RSA-2048 merchant key",
     "no account, no network",
     "DEMO-1001  card 100.00",
-    "settle DEMO-1001 100.00",
+    "settle DEMO-1001",
     "00 Success | status RS | amount 100.00",
     "refund DEMO-1001 30.00",
     "41 Refund not allowed | status RS",  # ready for settlement is not settled

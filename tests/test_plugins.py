@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -400,33 +399,3 @@ def test_the_example_key_provider_serves_a_client_and_audits_each_use(
         plugins.load_private_key(uri, b"not-it")
     with pytest.raises(KeyProviderError, match="not exportable"):
         loaded.private_numbers()
-
-
-# -- docs/writing-plugins.md: every ```python block runs as written ------------------------------
-
-DOC = Path(__file__).resolve().parents[1] / "docs" / "writing-plugins.md"
-DOC_BLOCKS = re.findall(r"^```python\n(.*?)^```", DOC.read_text(encoding="utf-8"), re.M | re.S)
-
-
-def test_the_plugin_guide_has_runnable_examples_of_both_kinds() -> None:
-    assert any(block.startswith("# test_") for block in DOC_BLOCKS)
-    assert any(not block.startswith("# test_") for block in DOC_BLOCKS)
-
-
-@pytest.mark.parametrize("source", DOC_BLOCKS, ids=[f"block{i}" for i in range(len(DOC_BLOCKS))])
-def test_the_plugin_guide_examples_run(source: str, tmp_path: Path) -> None:
-    """A block whose first line names a test file runs under pytest; others run as scripts."""
-    if source.startswith("# test_"):
-        test_file = tmp_path / source.split()[1]
-        test_file.write_text(source)
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test_file.name]
-    else:
-        command = [sys.executable, "-c", source]
-    env = {k: v for k, v in os.environ.items() if k != ALLOW_ENV}
-    done = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False, env=env
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    if source.startswith("# test_"):
-        assert " passed" in done.stdout
-        assert "failed" not in done.stdout

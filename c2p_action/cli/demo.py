@@ -108,9 +108,10 @@ def _steps(client: Client, emulator: Emulator, refund_id: list[str]) -> list[_St
         return client.inquiry(CARD_INVOICE)
 
     return [
-        _Step("Settle the pre-authorised card payment: ready for settlement (RS)",
-              f"settle {CARD_INVOICE} 100.00", "00",
-              lambda: client.settle(CARD_INVOICE, "100.00")),
+        _Step("Settle the whole pre-authorised amount (no amount given, as in 2C2P's sample):"
+              " ready for settlement (RS)",
+              f"settle {CARD_INVOICE}", "00",
+              lambda: client.settle(CARD_INVOICE)),
         _Step("Refund before the settlement run: RS is not settled yet, refunds need S",
               f"refund {CARD_INVOICE} 30.00", "41",
               lambda: client.refund(CARD_INVOICE, "30.00")),

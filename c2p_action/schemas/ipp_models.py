@@ -1,5 +1,8 @@
-# Generated from ipp.xsd by scripts/regen-schemas (xsdata 26.10).
-# Do not edit by hand: change the XSD and regenerate (see CODEGEN.md).
+"""Models generated from ipp.xsd by scripts/regen-schemas (xsdata 26.10).
+
+Do not edit by hand: change the XSD and regenerate (see CODEGEN.md).
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
