@@ -19,6 +19,7 @@ import termios
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -351,3 +352,21 @@ def test_refund_batch_shows_a_bar_on_a_terminal_unless_told_not_to(
     assert "100%" in shown  # the bar itself, not the line form
     assert quiet_code == 0, quiet
     assert "Refunding" not in quiet
+
+
+def test_settle_without_an_amount_settles_the_whole_authorisation(
+    keys: KeyFiles, gateway: tuple[Emulator, str]
+) -> None:
+    emulator, url = gateway
+    emulator.seed("SET-1", "75.00")  # authorised, not settled
+    env = merchant_env(keys, url)
+
+    settled = run(["settle", "SET-1", "--json"], env)
+
+    assert settled.returncode == 0, settled.stderr
+    answer = json.loads(settled.stdout)
+    assert (answer["code"], answer["status"], answer["amount"]) == ("00", "RS", "75.00")
+    txn = emulator.ledger.transaction(MERCHANT, "SET-1")
+    assert txn is not None
+    assert txn.settled_amount == Decimal("75.00")
+    assert run(["void", "SET-1"], env).returncode == 2  # void still needs its amount

@@ -307,3 +307,35 @@ def test_a_transport_of_the_wrong_kind_is_refused(
     with pytest.raises(ConfigurationError, match="no sync variant"):
         Client("JT01", merchant_private, gateway_public, transport="aiohttp",
                plugins=PluginManager(allow=()))
+
+
+def test_from_env_in_the_sandbox_uses_the_bundled_certificate_and_url(
+    monkeypatch: pytest.MonkeyPatch, key_files: tuple[Path, Path]
+) -> None:
+    merchant, _ = key_files
+    for name in ("C2P_GATEWAY_KEY", "C2P_ENVIRONMENT", "C2P_ACTION_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("C2P_MERCHANT_ID", "JT01")
+    monkeypatch.setenv("C2P_MERCHANT_KEY", str(merchant))
+    monkeypatch.setenv("C2P_MERCHANT_KEY_PASSWORD", PASSWORD)
+    sent: list[str] = []
+
+    def record(request: object) -> object:
+        sent.append(request.url)  # type: ignore[attr-defined]
+        raise ConfigurationError("recorded; nothing to answer")
+
+    with Client.from_env(transport=InProcessTransport(record)) as client:  # type: ignore[arg-type]
+        sandbox = load_public_key(SANDBOX_CERTIFICATE)
+        assert client.codec.peer_keys[0].public_numbers() == sandbox.public_numbers()
+        with pytest.raises(ConfigurationError, match="recorded"):
+            client.inquiry("INV-SANDBOX")
+    assert sent == [SANDBOX]
+
+
+def test_no_test_reads_outside_the_repository() -> None:
+    # A user's clone has no ../shared: everything the tests read lives in tests/data.
+    root = Path(__file__).resolve().parents[1]
+    for path in [*root.joinpath("tests").rglob("*.py"), *root.joinpath("docs").rglob("*.md")]:
+        text = path.read_text(encoding="utf-8")
+        for marker in ("parents[2]", "../shared", "shared/reference"):
+            assert marker not in text or path.name == Path(__file__).name, (path, marker)
