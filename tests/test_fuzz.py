@@ -626,3 +626,131 @@ def test_hostile_inputs_at_the_cap_do_not_grow_the_heap(
     # While one input is processed, the copies it needs stay a small multiple of the cap
     # (measured: under 6x, for the base64 layers and the XML text of the widest input).
     assert max(peaks) < 8 * CAP, f"one input needed {max(peaks)} bytes"
+
+
+# --- the recurring plan and installment roots -----------------------------------------------
+
+_FAMILY_NAMES = st.sampled_from(
+    [
+        "version", "timeStamp", "merchantID", "recurringUniqueID", "processType",
+        "recurringStatus", "amount", "allowAccumulate", "maxAccumulateAmount",
+        "recurringInterval", "recurringCount", "chargeNextDate", "chargeOnDate", "respCode",
+        "respReason", "currency", "currentCount", "maskedCardNo", "ippBanks", "ippBank",
+        "bankName", "bins", "bin", "installmentOptions", "option", "x",
+    ]
+)
+_FAMILY_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "JT01", "JT02", "156142", "I", "U", "C", "Y", "N", "000000009990", "99.90", "9990",
+            "1e3", "-1", "0", "702", "392", "999", "20210307", "07032021", "20211307", "0104",
+            "3202", "365", "99999", "9" * 30, "", " ",
+        ]
+    ),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="<&"), max_size=10),
+)
+_OPTION_ATTRIBUTES = st.dictionaries(
+    st.sampled_from(
+        ["id", "installmentPeriod", "merInterestRate", "cusInterestRate", "minAmount",
+         "currencyCode", "validFrom", "validUntil"]
+    ),
+    st.one_of(
+        st.sampled_from(["1", "6", "1.0000", "-1.0000", "1.00", "SGD", "2018-02-06",
+                         "2023-02-30", "x", "", "1" * 20]),
+        st.text(alphabet=st.characters(codec="utf-8", exclude_characters='<&"'), max_size=8),
+    ),
+    max_size=8,
+).map(lambda attrs: "".join(f' {k}="{v}"' for k, v in attrs.items()))
+_family_leaf = st.one_of(
+    st.tuples(_FAMILY_NAMES, _FAMILY_TEXT).map(lambda t: f"<{t[0]}>{t[1]}</{t[0]}>"),
+    _OPTION_ATTRIBUTES.map(lambda attrs: f"<option{attrs}/>"),
+)
+_family_element = st.recursive(
+    _family_leaf,
+    lambda children: st.tuples(_FAMILY_NAMES, st.lists(children, max_size=4)).map(
+        lambda t: f"<{t[0]}>{''.join(t[1])}</{t[0]}>"
+    ),
+    max_leaves=16,
+)
+_FAMILY_ROOTS = [
+    "RecurringMaintenanceRequest", "RecurringMaintenanceResponse", "IppOptionRequest",
+    "IppOptionResponse",
+]
+_FAMILY_SAMPLES = [
+    b"<RecurringMaintenanceRequest><version>2.4</version><merchantID>JT01</merchantID>"
+    b"<recurringUniqueID>156142</recurringUniqueID><processType>U</processType>"
+    b"<amount>000000009990</amount><recurringCount>24</recurringCount>"
+    b"<chargeNextDate>07032021</chargeNextDate></RecurringMaintenanceRequest>",
+    b"<RecurringMaintenanceResponse><version>2.1</version><recurringUniqueID>156142"
+    b"</recurringUniqueID><respCode>00</respCode><currency>702</currency><amount>000000009990"
+    b"</amount><recurringCount>12</recurringCount><chargeNextDate>20210307</chargeNextDate>"
+    b"</RecurringMaintenanceResponse>",
+    b"<IppOptionResponse><respCode>00</respCode><ippBanks><ippBank><bankName>HSBC</bankName>"
+    b"<bins><bin>424625</bin></bins><installmentOptions><option id='1' installmentPeriod='6'"
+    b" merInterestRate='1.0000' cusInterestRate='-1.0000' minAmount='1.00' currencyCode='SGD'"
+    b" validFrom='2018-02-06' validUntil='2023-02-01'/></installmentOptions></ippBank>"
+    b"</ippBanks></IppOptionResponse>",
+]
+family_xml = st.one_of(
+    st.tuples(_PROLOGS, st.sampled_from(_FAMILY_ROOTS), st.lists(_family_element, max_size=10))
+    .map(lambda t: f"{t[0]}<{t[1]}>{''.join(t[2])}</{t[1]}>".encode()),
+    st.tuples(st.sampled_from(_FAMILY_SAMPLES), _edits).map(lambda t: _mutate(*t)),
+)
+
+
+def _typed_values(response: object) -> None:
+    """Every typed property of a family's result: only C2PError may come out."""
+    from c2p_action.operations import interpret, prepare
+    from c2p_action.operations.installments import OPTIONS, build_options
+    from c2p_action.operations.recurring import INQUIRY, build_inquiry
+    from c2p_action.schemas import IppOptionResponse, RecurringMaintenanceResponse
+
+    if isinstance(response, RecurringMaintenanceResponse):
+        response.resp_code, response.recurring_unique_id = "00", "1"
+        result = interpret(prepare(INQUIRY, build_inquiry(MERCHANT, "1")), response, attempts=1)
+        for name in ("status", "active", "currency", "amount", "max_accumulate_amount",
+                     "amount_minor_units", "allow_accumulate", "recurring_interval",
+                     "recurring_count", "current_count", "remaining_count", "charge_next_date"):
+            _only_library_errors(lambda name=name: getattr(result, name))  # type: ignore[misc]
+        _only_library_errors(lambda: result.amount_in("JPY"))
+    elif isinstance(response, IppOptionResponse):
+        response.resp_code = "00"
+        options = interpret(prepare(OPTIONS, build_options(MERCHANT)), response, attempts=1)
+        _only_library_errors(lambda: options.banks)
+
+
+@budget(300)
+@given(document=family_xml)
+def test_fuzz_from_xml_and_typed_values_of_the_new_roots(document: bytes) -> None:
+    from c2p_action.schemas import XML_REQUEST_MODELS, XML_RESPONSE_MODELS
+
+    _only_library_errors(lambda: from_xml(document, XML_REQUEST_MODELS))
+    try:
+        response = from_xml(document, XML_RESPONSE_MODELS)
+    except C2PError:
+        return
+    _typed_values(response)
+
+
+@pytest.fixture(scope="module")
+def family_emulator(
+    gateway_private: rsa.RSAPrivateKey, merchant_public: rsa.RSAPublicKey
+) -> Iterator[Emulator]:
+    from c2p_action.emulator.recurring import RecurringFamily
+
+    emulator = Emulator(gateway_private, {MERCHANT: merchant_public})
+    RecurringFamily.of(emulator).seed_plan(MERCHANT, "156142", "99.90")
+    yield emulator
+    emulator.close()
+
+
+@budget(120)
+@given(document=family_xml)
+def test_fuzz_emulator_answers_every_sealed_family_request(
+    family_emulator: Emulator, merchant_codec: Codec, document: bytes
+) -> None:
+    answer = family_emulator.handle(wire(merchant_codec.seal(document)))
+    # Signed by a registered merchant: always a sealed answer that verifies and parses,
+    # whichever family the root chose.
+    assert answer.status == 200
+    assert decode_response(merchant_codec, answer.body).resp_code

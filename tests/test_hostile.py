@@ -18,6 +18,7 @@ import gzip
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from c2p_action import AsyncClient, Client, Codec, RetryPolicy, inspect
 from c2p_action.codec import decode_request, decode_response, encode_request, to_xml
 from c2p_action.codec.xml import MAX_EQUALS, MAX_LIST_ITEMS, MAX_TAGS, MAX_UNKNOWN_NODES
 from c2p_action.emulator import Emulator
+from c2p_action.emulator.recurring import RecurringFamily
 from c2p_action.errors import (
     C2PError,
     DecryptionError,
@@ -44,6 +46,7 @@ from c2p_action.errors import (
     XmlError,
 )
 from c2p_action.keys import load_private_key
+from c2p_action.operations.installments import InstallmentBank
 from c2p_action.schemas import PaymentProcessResponse
 
 INVOICE = "INV-HOSTILE"
@@ -740,3 +743,183 @@ def test_a_key_file_whose_pem_block_never_ends(tmp_path: Path, content: bytes) -
     finally:
         tracemalloc.stop()
     assert peak < 4 * CAP  # the regular expression this replaced needed ~180x
+# --- the recurring plan and installment roots ------------------------------------------------
+# Same attacks, other roots on the same path: the emulator chooses the family by the root
+# element, so each must refuse on its own and leave its state untouched; the merchant side
+# refuses the same documents as answers.
+
+_PLAN = "156142"
+
+
+def _recurring_request(body: bytes, prolog: bytes = b"", merchant: bytes = b"JT01") -> bytes:
+    return (
+        prolog
+        + b"<RecurringMaintenanceRequest><version>2.4</version><merchantID>" + merchant
+        + b"</merchantID><recurringUniqueID>" + _PLAN.encode()
+        + b"</recurringUniqueID><processType>U</processType>" + body
+        + b"</RecurringMaintenanceRequest>"
+    )
+
+
+def _ipp_request(body: bytes, prolog: bytes = b"") -> bytes:
+    return prolog + b"<IppOptionRequest><merchantID>JT01</merchantID>" + body + (
+        b"</IppOptionRequest>"
+    )
+
+
+# (name, request document, message from decode_request, respCode from the emulator)
+_FAMILY_REQUEST_CASES = [
+    ("recurring-billion-laughs",
+     _recurring_request(b"<amount>&lol4;</amount>", _BILLION_LAUGHS_DTD), "DOCTYPE", "02"),
+    ("recurring-external-entity",
+     _recurring_request(b"<amount>&xxe;</amount>", _XXE_DTD), "DOCTYPE", "02"),
+    ("recurring-billion-laughs-in-utf16",
+     _utf16(_recurring_request(b"<amount>&lol4;</amount>", _BILLION_LAUGHS_DTD)),
+     "DOCTYPE is not allowed", "02"),
+    ("recurring-undeclared-entity",
+     _recurring_request(b"<amount>&xxe;</amount>"), "malformed XML", "02"),
+    ("recurring-deep-nesting", _recurring_request(_DEEP), "malformed XML", "02"),
+    ("recurring-wide-attribute-on-unknown-element",
+     _recurring_request(_WIDE_ATTRIBUTE), "unexpected element (child", "11"),
+    ("recurring-duplicated-amount",
+     _recurring_request(b"<amount>000000000100</amount><amount>000000999900</amount>"),
+     "amount appears more than once", "11"),
+    ("recurring-second-merchant-id",
+     _recurring_request(b"").replace(b"</merchantID>", b"</merchantID><merchantID>JT02"
+                                     b"</merchantID>", 1),
+     "merchantID appears more than once", "03"),
+    ("recurring-unknown-process-type",
+     _recurring_request(b"").replace(b">U<", b">R<"), "processType is not one of", "17"),
+    ("recurring-amount-1e3", _recurring_request(b"<amount>1e3</amount>"), None, "18"),
+    ("recurring-amount-NaN", _recurring_request(b"<amount>NaN</amount>"), None, "18"),
+    ("recurring-amount-negative", _recurring_request(b"<amount>-99.90</amount>"), None, "18"),
+    ("recurring-amount-thirteen-digits",
+     _recurring_request(b"<amount>0000000009990</amount>"), None, "11"),
+    ("recurring-huge-plan-id",
+     _recurring_request(b"").replace(_PLAN.encode(), b"9" * 500_000), None, "11"),
+    ("recurring-count-overflow",
+     _recurring_request(b"<recurringCount>99999999999999999999</recurringCount>"), None, "11"),
+    ("ipp-billion-laughs",
+     _ipp_request(b"<timeStamp>&lol4;</timeStamp>", _BILLION_LAUGHS_DTD), "DOCTYPE", "02"),
+    ("ipp-deep-nesting", _ipp_request(_DEEP), "malformed XML", "02"),
+    ("ipp-wide-attribute-on-unknown-element",
+     _ipp_request(_WIDE_ATTRIBUTE), "unexpected element (child", "11"),
+    ("ipp-second-merchant-id", _ipp_request(b"<merchantID>JT02</merchantID>"),
+     "merchantID appears more than once", "03"),
+]
+
+
+@pytest.fixture
+def family_emulator(
+    gateway_private: rsa.RSAPrivateKey, merchant_public: rsa.RSAPublicKey,
+    other_private: rsa.RSAPrivateKey,
+) -> Iterator[Emulator]:
+    emu = Emulator(
+        gateway_private, {MERCHANT: merchant_public, OTHER_MERCHANT: other_private.public_key()}
+    )
+    RecurringFamily.of(emu).seed_plan(MERCHANT, _PLAN, "99.90")
+    yield emu
+    emu.close()
+
+
+@pytest.mark.parametrize(
+    ("document", "message", "code"),
+    [pytest.param(c[1], c[2], c[3], id=c[0]) for c in _FAMILY_REQUEST_CASES],
+)
+def test_hostile_xml_under_the_new_roots(
+    family_emulator: Emulator,
+    merchant_codec: Codec,
+    gateway_codec: Codec,
+    document: bytes,
+    message: str | None,
+    code: str,
+) -> None:
+    token = merchant_codec.seal(document)
+    if message is not None:
+        with pytest.raises(XmlError) as caught:
+            decode_request(gateway_codec, token)
+        assert message in str(caught.value)
+    family = RecurringFamily.of(family_emulator)
+    before = family.plans()
+    answer = family_emulator.handle(wire(token))
+    assert answer.status == 200
+    # Whichever family answers (a DOCTYPE hides the root, so the payment process family
+    # does), it is a sealed, parseable refusal with the expected code.
+    assert decode_response(merchant_codec, answer.body).resp_code == code
+    assert family.plans() == before
+
+
+_FAMILY_RESPONSE_CASES = [
+    ("recurring-doctype",
+     b"<!DOCTYPE r><RecurringMaintenanceResponse><respCode>00</respCode>"
+     b"</RecurringMaintenanceResponse>", "DOCTYPE"),
+    ("recurring-duplicated-code",
+     b"<RecurringMaintenanceResponse><respCode>00</respCode><respCode>16</respCode>"
+     b"</RecurringMaintenanceResponse>", "respCode appears more than once"),
+    ("recurring-nested-element-in-amount",
+     b"<RecurringMaintenanceResponse><amount><x/></amount></RecurringMaintenanceResponse>",
+     "amount must not contain elements"),
+    ("ipp-deep-nesting",
+     b"<IppOptionResponse><ippBanks>" + _DEEP + b"</ippBanks></IppOptionResponse>",
+     "malformed XML"),
+    ("ipp-unknown-element-in-bins",
+     b"<IppOptionResponse><ippBanks><ippBank><bins><x/></bins></ippBank></ippBanks>"
+     b"</IppOptionResponse>", "unexpected element (child"),
+    ("ipp-element-inside-bin",
+     b"<IppOptionResponse><ippBanks><ippBank><bins><bin><b/></bin></bins></ippBank>"
+     b"</ippBanks></IppOptionResponse>", "bin must not contain elements"),
+    ("ipp-xxe", _XXE_DTD + b"<IppOptionResponse><respReason>&xxe;</respReason>"
+     b"</IppOptionResponse>", "DOCTYPE"),
+]
+
+
+@pytest.mark.parametrize(
+    ("document", "message"), [pytest.param(c[1], c[2], id=c[0]) for c in _FAMILY_RESPONSE_CASES]
+)
+def test_hostile_xml_in_sealed_answers_of_the_new_roots(
+    merchant_codec: Codec, gateway_codec: Codec, document: bytes, message: str
+) -> None:
+    with pytest.raises(XmlError) as caught:
+        decode_response(merchant_codec, gateway_codec.seal(document))
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "attribute",
+    [b'minAmount="' + b"9" * 400_000 + b'"', b'merInterestRate="' + b"-" * 400_000 + b'"',
+     b'validFrom="' + b"2" * 400_000 + b'"', b'id="' + b"1" * 400_000 + b'"'],
+    ids=["huge-min-amount", "rate-of-dashes", "huge-date", "huge-id"],
+)
+def test_hostile_option_attributes_parse_but_never_pass_as_values(
+    merchant_codec: Codec, gateway_codec: Codec, attribute: bytes
+) -> None:
+    # Answers are read leniently (strings); the typed table refuses what is not a value,
+    # and a huge number stays exact rather than being cut or rounded.
+    base = {b"id": b"1", b"installmentPeriod": b"6", b"merInterestRate": b"1.0000",
+            b"cusInterestRate": b"1.0000", b"minAmount": b"1.00", b"currencyCode": b"SGD",
+            b"validFrom": b"2018-02-06", b"validUntil": b"2023-02-01"}
+    name = attribute.split(b"=", 1)[0]
+    attrs = b" ".join(k + b'="' + v + b'"' for k, v in base.items() if k != name)
+    document = (b"<IppOptionResponse><respCode>00</respCode><ippBanks><ippBank><installmentOptions>"
+                b"<option " + attrs + b" " + attribute + b"/></installmentOptions></ippBank>"
+                b"</ippBanks></IppOptionResponse>")
+    response = decode_response(merchant_codec, gateway_codec.seal(document))
+    assert response.ipp_banks is not None
+    bank = response.ipp_banks.ipp_bank[0]
+    if name == b"minAmount":
+        (option,) = InstallmentBank.from_model(bank).options
+        assert option.min_amount == Decimal("9" * 400_000)
+        return
+    with pytest.raises(XmlError):
+        InstallmentBank.from_model(bank)
+
+
+def test_a_recurring_request_and_answer_never_cross_roles(
+    merchant_codec: Codec, gateway_codec: Codec
+) -> None:
+    request = _recurring_request(b"")
+    with pytest.raises(XmlError, match="root element is not"):
+        decode_response(merchant_codec, gateway_codec.seal(request))
+    answer = b"<RecurringMaintenanceResponse><respCode>00</respCode></RecurringMaintenanceResponse>"
+    with pytest.raises(XmlError, match="root element is not"):
+        decode_request(gateway_codec, merchant_codec.seal(answer))

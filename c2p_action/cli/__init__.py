@@ -17,8 +17,10 @@ from c2p_action.cli.decode import decode_command
 from c2p_action.cli.demo import demo_command
 from c2p_action.cli.emulator import emulator_group
 from c2p_action.cli.hsm import hsm
+from c2p_action.cli.installments import installments_command
 from c2p_action.cli.keygen import keygen_command
 from c2p_action.cli.ops import COMMANDS
+from c2p_action.cli.recurring import recurring_group
 from c2p_action.errors import C2PError
 
 __all__ = ["ExitCode", "main"]
@@ -66,5 +68,5 @@ def main(verbose: int) -> None:
 
 
 for _command in (*COMMANDS, refund_batch_command, decode_command, keygen_command,
-                 emulator_group, demo_command, hsm):
+                 emulator_group, demo_command, hsm, recurring_group, installments_command):
     main.add_command(_command)

@@ -1,4 +1,5 @@
-"""``2c2p emulator serve|seed|ledger``: the gateway emulator from the command line."""
+"""``2c2p emulator serve|seed|ledger|seed-plan|plans``: the gateway emulator from the command
+line."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from c2p_action.emulator.limits import (
     DEFAULT_MAX_CONNECTIONS,
 )
 from c2p_action.emulator.notifier import Notifier
+from c2p_action.emulator.recurring import Plan, RecurringFamily
 from c2p_action.emulator.rules import refunded_total
 from c2p_action.emulator.script import ScriptedAnswer
 from c2p_action.emulator.seeding import read_payments, transaction_record
@@ -355,5 +357,108 @@ def ledger_command(ledger_path: Path, as_json: bool) -> None:
              refunded_total(refunds),
              " ".join(f"{r.amount}/{r.status}" for r in refunds))
             for txn, refunds in entries
+        ],
+    ))
+
+
+# -- recurring plans -------------------------------------------------------------------------
+
+
+def _plan_record(plan: Plan) -> dict[str, Any]:
+    return {
+        "merchant_id": plan.merchant_id,
+        "recurring_unique_id": plan.recurring_unique_id,
+        "currency": plan.currency.code,
+        "amount": f"{plan.amount:f}",
+        "status": plan.status,
+        "cancelled": plan.cancelled,
+        "recurring_interval": plan.recurring_interval,
+        "recurring_count": plan.recurring_count,
+        "current_count": plan.current_count,
+        "remaining_count": plan.remaining_count,
+        "charge_next_date": None if plan.charge_next_date is None else str(plan.charge_next_date),
+    }
+
+
+@emulator_group.command("seed-plan")
+@click.option("--ledger", "ledger_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help=_LEDGER_HELP)
+@click.option("--merchant-id", envvar="C2P_MERCHANT_ID", required=True,
+              help="Merchant ID [env C2P_MERCHANT_ID].")
+@click.argument("plan")
+@click.argument("amount")
+@click.option("--currency", default="SGD", show_default=True,
+              help="The plan's currency, alphabetic or numeric (SGD, 702, JPY...).")
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(1, 365),
+              help="Days between charges.")
+@click.option("--count", default=12, show_default=True, type=click.IntRange(0, 99999),
+              help="Number of charges (0: until cancelled).")
+@click.option("--charges-made", default=0, show_default=True, type=click.IntRange(0, 99999),
+              help="Charges already made.")
+@click.option("--next-charge-date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="YYYY-MM-DD [default: one interval from today].")
+@click.option("--inactive", is_flag=True, help="Seed the plan paused (recurringStatus N).")
+@json_option
+def seed_plan_command(
+    ledger_path: Path,
+    merchant_id: str,
+    plan: str,
+    amount: str,
+    currency: str,
+    interval: int,
+    count: int,
+    charges_made: int,
+    next_charge_date: Any,
+    inactive: bool,
+    as_json: bool,
+) -> None:
+    """Add the recurring plan PLAN (its recurringUniqueID) charging AMOUNT to a ledger file
+    (also beside a running server)."""
+    family = RecurringFamily()
+    with Ledger(ledger_path) as ledger:
+        family.install(ledger)
+        seeded = family.seed_plan(
+            merchant_id,
+            plan,
+            amount,
+            currency=currency,
+            recurring_interval=interval,
+            recurring_count=count,
+            current_count=charges_made,
+            charge_next_date=None if next_charge_date is None else next_charge_date.date(),
+            active=not inactive,
+        )
+    record = _plan_record(seeded)
+    Output(as_json).emit(
+        {"ok": True, **record},
+        [("seeded plan", seeded.recurring_unique_id), ("merchant", seeded.merchant_id),
+         ("amount", f"{record['amount']} {record['currency']}"),
+         ("every", f"{seeded.recurring_interval} days"),
+         ("charges", record["remaining_count"] if count else "until cancelled"),
+         ("next charge", record["charge_next_date"]), ("ledger", ledger_path)],
+    )
+
+
+@emulator_group.command("plans")
+@click.option("--ledger", "ledger_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), help=_LEDGER_HELP)
+@json_option
+def plans_command(ledger_path: Path, as_json: bool) -> None:
+    """List the recurring plans in a ledger file."""
+    family = RecurringFamily()
+    with Ledger(ledger_path) as ledger:
+        family.install(ledger)
+        plans = family.plans()
+    if as_json:
+        click.echo(json.dumps([_plan_record(plan) for plan in plans], indent=2))
+        return
+    click.echo(grid(
+        ("merchant", "plan", "amount", "status", "every", "made", "left", "next charge"),
+        [
+            (p.merchant_id, p.recurring_unique_id, f"{p.amount} {p.currency.code}",
+             "cancelled" if p.cancelled else p.status, f"{p.recurring_interval}d",
+             p.current_count, "-" if p.remaining_count is None else p.remaining_count,
+             p.charge_next_date)
+            for p in plans
         ],
     ))

@@ -14,6 +14,7 @@ from c2p_action.client._config import PrivateKeySource, PublicKeySource, Setting
 from c2p_action.client._core import ClientBase, Exchange, SettingsOptions, decode, encode
 from c2p_action.errors import C2PError
 from c2p_action.operations import AmountLike, Operation, Result
+from c2p_action.operations.installments import AsyncInstallmentsService
 from c2p_action.operations.payment import (
     ActionOptions,
     CallOptions,
@@ -22,6 +23,7 @@ from c2p_action.operations.payment import (
     RefundOptions,
     SettleOptions,
 )
+from c2p_action.operations.recurring import AsyncRecurringService
 from c2p_action.plugins.manager import PluginManager
 from c2p_action.schemas import PaymentProcessRequest
 from c2p_action.transports.base import AsyncTransport
@@ -102,6 +104,18 @@ class AsyncClient(ClientBase[AsyncTransport]):
     ) -> PaymentResult:
         """The invoice's refunds, each with its own status (always safe to retry)."""
         return await self.call(*self._refund_status_call(invoice_no, amount, options))
+
+    # -- other families ------------------------------------------------------------------------
+
+    @property
+    def recurring(self) -> AsyncRecurringService:
+        """Recurring payment plans: ``inquiry``, ``update``, ``cancel``."""
+        return AsyncRecurringService(self)
+
+    @property
+    def installments(self) -> AsyncInstallmentsService:
+        """Installment plans (IPP): ``options``."""
+        return AsyncInstallmentsService(self)
 
     # -- any operation -------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any, Self, TypeVar, Unpack, overload
 from c2p_action.client._core import ClientBase, Exchange, decode, encode
 from c2p_action.errors import C2PError
 from c2p_action.operations import AmountLike, Operation, Result
+from c2p_action.operations.installments import InstallmentsService
 from c2p_action.operations.payment import (
     ActionOptions,
     CallOptions,
@@ -17,6 +18,7 @@ from c2p_action.operations.payment import (
     RefundOptions,
     SettleOptions,
 )
+from c2p_action.operations.recurring import RecurringService
 from c2p_action.schemas import PaymentProcessRequest
 from c2p_action.transports.base import Transport
 
@@ -78,6 +80,18 @@ class Client(ClientBase[Transport]):
     ) -> PaymentResult:
         """The invoice's refunds, each with its own status (always safe to retry)."""
         return self.call(*self._refund_status_call(invoice_no, amount, options))
+
+    # -- other families ------------------------------------------------------------------------
+
+    @property
+    def recurring(self) -> RecurringService:
+        """Recurring payment plans: ``inquiry``, ``update``, ``cancel``."""
+        return RecurringService(self)
+
+    @property
+    def installments(self) -> InstallmentsService:
+        """Installment plans (IPP): ``options``."""
+        return InstallmentsService(self)
 
     # -- any operation -------------------------------------------------------------------------
 

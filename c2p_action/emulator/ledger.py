@@ -542,3 +542,13 @@ class Ledger:
             " WHERE id = ?",
             (state, retry_at, error, entry_id),
         )
+
+    # -- tables of the other message families -------------------------------------------------
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Run one SQL statement on a family's own tables and return its rows.
+
+        For the families' ``install`` (``CREATE TABLE IF NOT EXISTS ...``) and their reads and
+        writes; a statement runs in its own transaction, or in the enclosing :meth:`atomic`.
+        """
+        return self._all(sql, params)
