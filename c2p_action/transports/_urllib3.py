@@ -89,6 +89,7 @@ class Urllib3Transport:
     def send(self, request: TransportRequest) -> TransportResponse:
         """POST the body and read the whole answer before the request's deadline."""
         with deadline(request.timeout) as exchange:
+            failure: TransportError | None = None
             try:
                 response = self._pool.request(
                     "POST",
@@ -102,7 +103,12 @@ class Urllib3Transport:
                     preload_content=False,
                 )
             except (u3.HTTPError, OSError) as exc:
-                raise _failure(exc, request, exchange) from None
+                failure = _failure(exc, request, exchange)
+            if failure is not None:
+                # Raised outside the except block: our error must not carry urllib3's exception
+                # as its context, whose frames can hold a half-built response and its socket
+                # until a garbage collection (a ResourceWarning, and a descriptor held).
+                raise failure
             error: TransportError | None = None
             try:
                 body = self._read_body(response)
