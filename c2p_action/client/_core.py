@@ -30,6 +30,8 @@ from c2p_action.errors import (
     ConfigurationError,
     GatewayError,
     HttpStatusError,
+    OutcomeUnknownError,
+    TransportError,
     UnknownOptionError,
     ValidationError,
 )
@@ -37,6 +39,7 @@ from c2p_action.operations import (
     AmountLike,
     Operation,
     PreparedCall,
+    RetrySafety,
     check_options,
     interpret,
     operation_for,
@@ -145,7 +148,11 @@ class Exchange:
         return result
 
     def retry_delay(self, error: C2PError) -> float | None:
-        """Seconds to wait before trying again, or ``None`` when ``error`` is final."""
+        """Seconds to wait before trying again, or ``None`` when ``error`` is final.
+
+        Raises :class:`~c2p_action.errors.OutcomeUnknownError` (from ``error``) instead when
+        the final error is a lost answer to an operation that is never repeated.
+        """
         delay = self._settings.retry.delay_before_retry(
             error, self.attempts, safe=self.call.safe_to_retry
         )
@@ -159,14 +166,29 @@ class Exchange:
             )
             return delay
         _attach_idempotency_id(error, self.call.idempotency_id)
+        lost = self._lost_answer(error)
         log_outcome(
             self.call,
             attempts=self.attempts,
             seconds=time.monotonic() - self._started,
             code=str(error.code) if isinstance(error, GatewayError) else None,
-            error=error,
+            error=lost or error,
         )
+        if lost is not None:
+            raise lost from error
         return None
+
+    def _lost_answer(self, error: C2PError) -> OutcomeUnknownError | None:
+        """The error to report when a never-repeated request may have been carried out."""
+        operation = self.call.operation
+        if operation.retry is not RetrySafety.NEVER or not isinstance(error, TransportError):
+            return None
+        if isinstance(error, OutcomeUnknownError):
+            return None
+        if isinstance(error, HttpStatusError) and error.status < 500:
+            return None  # refused at the HTTP level: not carried out
+        # The transports cannot tell "never left" from "sent, answer lost": assume the worst.
+        return OutcomeUnknownError(operation.name, operation.lost_answer, error)
 
 
 def encode(codec: Codec, call: PreparedCall) -> str:

@@ -56,7 +56,10 @@ class FamilyRules(Protocol):
 def default_families() -> list[FamilyRules]:
     """A fresh instance of every built-in family besides the payment process (which the core
     answers itself): what an ``Emulator`` serves unless told otherwise."""
+    from c2p_action.emulator.funds import FundsRules
+
     families: list[FamilyRules] = []
+    families.append(FundsRules())
     return families
 
 

@@ -1,6 +1,7 @@
 """Every operation the library speaks, declared as data, one module per message family.
 
 - :mod:`c2p_action.operations.payment`: inquiry, void, settle, refund, refund status.
+- :mod:`c2p_action.operations.funds`: balance, withdraw options, withdraw (JSON, JWS only).
 
 The types (:class:`Operation`, :class:`Endpoint`, :class:`Bind`, :class:`CodeTable` ...) are in
 :mod:`c2p_action.operations._spec`; :func:`prepare` and :func:`interpret` are the two pure
@@ -26,7 +27,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from c2p_action.errors import ValidationError
-from c2p_action.operations import payment
+from c2p_action.operations import funds, payment
 from c2p_action.operations._environment import ENVIRONMENTS, Environment
 from c2p_action.operations._outcome import PreparedCall, interpret, prepare
 from c2p_action.operations._result import Result
@@ -90,7 +91,7 @@ __all__ = [
 ]
 
 #: The family modules; each declares ``OPERATIONS``.
-FAMILIES: Final = (payment,)
+FAMILIES: Final = (payment, funds)
 
 
 def all_operations() -> tuple[Operation[Any, Any], ...]:

@@ -1,7 +1,8 @@
 """Message models of the Payment Maintenance API.
 
 ``models`` is generated from ``payment_action.xsd`` by xsdata (see CODEGEN.md; never edit it);
-``codes`` holds the hand-written code enums (``RespCode``, ``TransactionStatus`` ...).
+``codes`` holds the hand-written code enums (``RespCode``, ``TransactionStatus`` ...);
+``funds`` the hand-written JSON models of the balance and withdrawal messages.
 :data:`XML_REQUEST_MODELS` and :data:`XML_RESPONSE_MODELS` list the XML root models of each
 role, so a document can be bound by its root element.
 """
@@ -9,6 +10,16 @@ role, so a document can be bound by its root element.
 from typing import Any, Final
 
 from c2p_action.schemas.codes import GatewayCode, OpenEnum, RespCode, TransactionStatus
+from c2p_action.schemas.funds import (
+    BalanceInquiryRequest,
+    BalanceInquiryResponse,
+    FundsRespCode,
+    WithdrawOption,
+    WithdrawOptionRequest,
+    WithdrawOptionResponse,
+    WithdrawRequest,
+    WithdrawResponse,
+)
 from c2p_action.schemas.models import (
     LoyaltyPayments,
     LoyaltyRefund,
@@ -33,6 +44,9 @@ XML_RESPONSE_MODELS: Final[tuple[type[Any], ...]] = (PaymentProcessResponse,)
 __all__ = [
     "XML_REQUEST_MODELS",
     "XML_RESPONSE_MODELS",
+    "BalanceInquiryRequest",
+    "BalanceInquiryResponse",
+    "FundsRespCode",
     "GatewayCode",
     "LoyaltyPayments",
     "LoyaltyRefund",
@@ -49,4 +63,9 @@ __all__ = [
     "SubMerchant",
     "SubMerchantList",
     "TransactionStatus",
+    "WithdrawOption",
+    "WithdrawOptionRequest",
+    "WithdrawOptionResponse",
+    "WithdrawRequest",
+    "WithdrawResponse",
 ]
