@@ -4,7 +4,10 @@
 
 Every case runs on the same message and keys (merchant RSA-4096, gateway RSA-2048). Each case
 is timed as a batch right next to a batch of its floor (the same primitives called directly:
-RSA-OAEP, AES-GCM and RSA-PSS, no framing, no XML), the order alternating round by round.
+RSA-OAEP, AES-GCM and RSA-PSS, no framing, no XML or JSON), the order alternating round by
+round. Four directions: the nested XML request and response (the refund guide's sample), and a
+JWS-only JSON message (a balance inquiry: signed by the merchant, verified by the gateway) and
+its answer (a balance, verified by the merchant).
 Reported: each case's fastest batch over the floor's fastest (interference on a shared machine
 only ever adds time, so the minimum is the stable estimate; the targets are judged on it), and
 the median of the paired ratios of adjacent batches. Absolute times are for orientation only.
@@ -38,10 +41,16 @@ from jwcrypto import jws as jwcrypto_jws
 from jwcrypto.common import json_encode
 
 from c2p_action import Codec
-from c2p_action.codec import decode_response, encode_request, from_xml, to_xml
+from c2p_action.codec import decode_response, encode_request, from_json, from_xml, to_json, to_xml
 from c2p_action.codec.jose import OAEP_SHA1, PSS_SHA256
 from c2p_action.codec.xml import REFERENCE_PARSER, REFERENCE_SERIALIZER
-from c2p_action.schemas import PaymentProcessRequest, PaymentProcessResponse, ProcessType
+from c2p_action.schemas import (
+    BalanceInquiryRequest,
+    BalanceInquiryResponse,
+    PaymentProcessRequest,
+    PaymentProcessResponse,
+    ProcessType,
+)
 
 Case = Callable[[], object]
 TARGET = 1.03
@@ -60,6 +69,16 @@ RESPONSE_XML = b"""<PaymentProcessResponse><version>3.8</version>\
 <refundReferenceNo>3598743</refundReferenceNo><transactionDateTime>20210126085854\
 </transactionDateTime><maskedPan>411111XXXXXX1111</maskedPan><eci>05</eci>\
 <paymentScheme>VI</paymentScheme><processBy>VI</processBy></PaymentProcessResponse>"""
+
+
+# The balance guide's sample request and answer (reference section 7).
+BALANCE_REQUEST = BalanceInquiryRequest(merchant_id="702702000000000", version="1.0")
+BALANCE_JSON = (
+    b'{"version":"1.0","respCode":"00","respDesc":"Success",'
+    b'"availableBalance":"795904449.7206","currency":"SGD"}'
+)
+JWS_ROUND = "JWS-only balance request (model -> token -> model)"
+JWS_ANSWER = "JWS-only balance answer (token -> model)"
 
 
 def build_cases() -> list[Side]:
@@ -148,9 +167,74 @@ def build_cases() -> list[Side]:
             RESPONSE_XML, PaymentProcessResponse
         ),
     }
+    # JWS only: the merchant signs the balance inquiry, the gateway verifies it (PS256 with the
+    # merchant's RSA-4096 key both ways); the floor is that sign and that verify, nothing else.
+    balance_json = to_json(BALANCE_REQUEST)
+    merchant_public = merchant.public_key()
+    jws_input = merchant_codec.sign(balance_json).rsplit(".", 1)[0].encode()
+    answer_token = gateway_codec.sign(BALANCE_JSON)
+    answer_input = answer_token.rsplit(".", 1)[0].encode()
+    answer_sig = gateway.sign(answer_input, PSS_SHA256, hashes.SHA256())
+
+    def floor_jws() -> object:
+        signature = merchant.sign(jws_input, PSS_SHA256, hashes.SHA256())
+        merchant_public.verify(signature, jws_input, PSS_SHA256, hashes.SHA256())
+        return signature
+
+    def floor_jws_answer() -> object:
+        gw_public.verify(answer_sig, answer_input, PSS_SHA256, hashes.SHA256())
+        return answer_sig
+
+    rfc_merchant_public = RSAKey.import_key(merchant_public)
+
+    def joserfc_jws_round() -> object:
+        token = joserfc_jws.serialize_compact(
+            {"alg": "PS256", "typ": "JWT"}, to_json(BALANCE_REQUEST), rfc_merchant,
+            algorithms=["PS256"],
+        )  # fmt: skip
+        verified = joserfc_jws.deserialize_compact(token, rfc_merchant_public, registry=ps256)
+        return from_json(verified.payload, BalanceInquiryRequest)
+
+    jc_merchant_public = jwcrypto_jwk.JWK.from_pyca(merchant_public)
+
+    def jwcrypto_jws_round() -> object:
+        outer = jwcrypto_jws.JWS(to_json(BALANCE_REQUEST))
+        outer.add_signature(jc_merchant, None, json_encode({"alg": "PS256", "typ": "JWT"}))
+        received = jwcrypto_jws.JWS()
+        received.deserialize(outer.serialize(compact=True))
+        received.verify(jc_merchant_public, alg="PS256")
+        return from_json(received.payload, BalanceInquiryRequest)
+
+    jws: dict[str, Case] = {
+        JWS_ROUND: lambda: from_json(
+            gateway_codec.verify_payload(merchant_codec.sign(to_json(BALANCE_REQUEST))),
+            BalanceInquiryRequest,
+        ),
+        "codec sign + verify_payload (JSON bytes)": lambda: gateway_codec.verify_payload(
+            merchant_codec.sign(balance_json)
+        ),
+        "joserfc JWS-only round": joserfc_jws_round,
+        "jwcrypto JWS-only round": jwcrypto_jws_round,
+        "JSON: to_json + from_json (balance request)": lambda: from_json(
+            to_json(BALANCE_REQUEST), BalanceInquiryRequest
+        ),
+    }
+    jws_answer: dict[str, Case] = {
+        JWS_ANSWER: lambda: from_json(
+            merchant_codec.verify_payload(answer_token), BalanceInquiryResponse
+        ),
+        "codec verify_payload (token -> JSON)": lambda: merchant_codec.verify_payload(
+            answer_token
+        ),
+        "JSON: from_json (balance answer)": lambda: from_json(
+            BALANCE_JSON, BalanceInquiryResponse
+        ),
+    }
     return [
         Side("request", floor_encode, request),
         Side("response", floor_decode, response),
+        Side("JWS only", floor_jws, jws),
+        Side("JWS answer", floor_jws_answer, jws_answer),
     ]
 
 
@@ -218,7 +302,7 @@ def table(results: list[Result]) -> list[str]:
         "|---|---|---:|---:|---:|",
     ]
     for r in results:
-        if r.name.startswith("XML"):
+        if r.name.startswith(("XML", "JSON")):
             ratios = f"+{r.best_ratio * 100:.1f}% | +{r.paired_ratio * 100:.1f}%"
         else:
             ratios = f"{r.best_ratio:.3f}x | {r.paired_ratio:.3f}x"
@@ -233,6 +317,19 @@ def table(results: list[Result]) -> list[str]:
         rows.append(
             f"Ahead of {library} ({theirs[0]:.3f}x / {theirs[1]:.3f}x): {_verdict(ahead)}."
         )
+    jws = ratio[JWS_ROUND]
+    others = (ratio["joserfc JWS-only round"], ratio["jwcrypto JWS-only round"])
+    rows.append(
+        f"JWS-only balance request (to_json, sign, verify_payload, from_json) {jws:.3f}x of its"
+        f" floor (target <= {TARGET}x): {_verdict(jws <= TARGET)}; ahead of joserfc"
+        f" ({others[0]:.3f}x) and jwcrypto ({others[1]:.3f}x): {_verdict(jws < min(others))}."
+    )
+    best = {r.name: r.best for r in results}
+    extra = best[JWS_ANSWER] - best["floor: JWS answer primitives"]
+    rows.append(
+        f"JWS-only balance answer (verify_payload, from_json) {ratio[JWS_ANSWER]:.3f}x of its"
+        f" floor, one RSA-2048 verify: +{extra * 1e6:.1f} µs (no target: see below)."
+    )
     return rows
 
 

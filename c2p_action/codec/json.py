@@ -254,6 +254,7 @@ class _Member:
     number: _Number | None = None
     plan: _Plan | None = None
     key: str = ""  # '"name":' ready to write
+    plain: bool = False  # a string member read from a JSON string: the reader's fast path
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -387,6 +388,7 @@ def _compile_member(
     if spec.kind == _STR:
         if numbers:
             raise ConfigurationError(f"json: {where} is a string: no number facets")
+        spec.plain = not spec.is_list and JsonForm.STRING in spec.accepts
         spec.min_length = int(lengths.get("min_length", 0))
         spec.max_length = int(lengths.get("max_length", 1 << 62))
     elif spec.kind in (_DECIMAL, _INT):
@@ -414,6 +416,8 @@ def _compile_number(where: str, kind: int, facets: dict[str, Any]) -> _Number:
 # ---------------------------------------------------------------------------------------------
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What a JSON string cannot carry as is (non-ASCII is written as UTF-8, lone surrogates refused).
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
 _INTEGER_TEXT = re.compile(r"0|[1-9][0-9]*")
 
 
@@ -435,6 +439,17 @@ def _write_object(obj: object, plan: _Plan, out: list[str], path: str) -> None:
     out.append("{")
     first = True
     for spec, value in zip(plan.members, plan.get_members(obj), strict=True):
+        if (
+            # Fast path for the common case; anything unusual takes the checked path below.
+            spec.plain
+            and spec.form is JsonForm.STRING
+            and type(value) is str
+            and spec.min_length <= len(value) <= spec.max_length
+            and not _NEEDS_ESCAPE.search(value)
+        ):
+            out.append(f'{spec.key if first else "," + spec.key}"{value}"')
+            first = False
+            continue
         if value is None or (spec.is_list and value == [] and not spec.required):
             if value is None and spec.required:
                 raise ValidationError(f"{path}.{spec.name}: required member is missing")
@@ -723,6 +738,15 @@ def _too_deep(text: str) -> bool:
     return False
 
 
+# One decoder for every call: it holds no state between documents (the scanner is C code).
+_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=_object,
+    parse_float=_parse_decimal,
+    parse_int=_parse_int,
+    parse_constant=_parse_constant,
+)
+
+
 class _Budget:
     """What one document may still bind: declared list items and unknown values."""
 
@@ -747,9 +771,13 @@ def from_json(data: bytes, cls: type[T], *, max_bytes: int = MAX_JSON_BYTES) -> 
         raise JsonError(f"json parse: {len(raw)} bytes, over the limit of {max_bytes}")
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
-    # Memchr-speed scans bound how many values and containers a parser could build.
-    containers = raw.count(b"[") + raw.count(b"{")
-    if raw.count(b",") + raw.count(b":") + containers > MAX_STRUCTURAL:
+    # Memchr-speed scans bound how many values and containers a parser could build (a body
+    # shorter than a limit cannot exceed it: the scans are skipped).
+    containers = raw.count(b"[") + raw.count(b"{") if len(raw) > MAX_DEPTH else 0
+    if (
+        len(raw) > MAX_STRUCTURAL
+        and raw.count(b",") + raw.count(b":") + containers > MAX_STRUCTURAL
+    ):
         raise JsonError(f"json parse: more than {MAX_STRUCTURAL} ',' ':' '[' '{{' characters")
     try:
         text = raw.decode("utf-8")
@@ -758,13 +786,7 @@ def from_json(data: bytes, cls: type[T], *, max_bytes: int = MAX_JSON_BYTES) -> 
     if containers > MAX_DEPTH and _too_deep(text):
         raise JsonError(f"json parse: nested deeper than {MAX_DEPTH}")
     try:
-        document = json.loads(
-            text,
-            object_pairs_hook=_object,
-            parse_float=_parse_decimal,
-            parse_int=_parse_int,
-            parse_constant=_parse_constant,
-        )
+        document = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         # exc.msg is fixed text ("Expecting ',' delimiter"): it never quotes the document.
         raise JsonError(f"json parse: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
@@ -792,8 +814,20 @@ def from_json(data: bytes, cls: type[T], *, max_bytes: int = MAX_JSON_BYTES) -> 
 def _bind(obj: dict[str, Any], plan: _Plan, path: str, budget: _Budget) -> Any:
     values: dict[str, Any] = {}
     extra: dict[str, Any] | None = None
+    nulls = False
+    by_name = plan.by_name
     for position, (key, raw) in enumerate(obj.items()):
-        spec = plan.by_name.get(key)
+        spec = by_name.get(key)
+        if (
+            # Fast path: a string member given once, as an ASCII string.
+            spec is not None
+            and spec.plain
+            and type(raw) is str
+            and raw.isascii()
+            and spec.attr not in values
+        ):
+            values[spec.attr] = raw
+            continue
         if spec is None:
             if plan.extra is None:
                 # The name comes from the document: say where, never what.
@@ -810,6 +844,7 @@ def _bind(obj: dict[str, Any], plan: _Plan, path: str, budget: _Budget) -> Any:
             raise JsonError(f"json bind: {path}.{spec.name} appears more than once")
         if raw is None:
             values[spec.attr] = None
+            nulls = True
             continue
         where = f"{path}.{spec.name}"
         values[spec.attr] = (
@@ -820,8 +855,9 @@ def _bind(obj: dict[str, Any], plan: _Plan, path: str, budget: _Budget) -> Any:
     for spec in plan.required:
         if values.get(spec.attr) is None:
             raise JsonError(f"json bind: {path}.{spec.name} is missing")
-    for attr in [attr for attr, value in values.items() if value is None]:
-        del values[attr]  # the field's own default (None, or an empty list)
+    if nulls:
+        for attr in [attr for attr, value in values.items() if value is None]:
+            del values[attr]  # the field's own default (None, or an empty list)
     if extra is not None:
         assert plan.extra is not None
         values[plan.extra] = extra
