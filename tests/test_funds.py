@@ -63,6 +63,7 @@ from c2p_action.operations.funds import (
     WITHDRAW,
     WITHDRAW_OPTIONS,
     BalanceResult,
+    WithdrawResult,
     build_withdraw,
     estimate_fee,
 )
@@ -834,3 +835,33 @@ def test_a_ledger_file_keeps_balances_and_withdrawals(
         funds = FundsLedger(ledger)
         assert funds.account(MERCHANT) == ("SGD", Decimal("175.00"))
         assert [w.ref_no for w in funds.withdrawals()] == [691001]
+
+
+def test_send_finds_the_funds_operation_from_the_model(
+    emulator: Emulator, merchant_private: rsa.RSAPrivateKey, gateway_public: rsa.RSAPublicKey
+) -> None:
+    with _client(InProcessTransport(emulator.handle), (merchant_private, gateway_public)) as c:
+        result = c.send(BalanceInquiryRequest(merchant_id=MERCHANT, version="1.0"))
+        assert isinstance(result, BalanceResult)
+        assert result.balance == Decimal("1000")
+        done = c.send(build_withdraw(MERCHANT, 5, "30.00"))
+        assert isinstance(done, WithdrawResult)
+        assert (done.operation, done.fee) == ("withdrawals.withdraw", Decimal("25"))
+
+
+def test_debug_redaction_handles_the_funds_bodies() -> None:
+    # No funds member is masked today; if one ever is, the JSON redactor must cope with these
+    # bodies' shapes: strings, numbers, and a name in each of its spellings.
+    from c2p_action.client._logging import redact_json
+    from c2p_action.operations import Mask
+
+    options = (DATA / "withdraw-options-response.json").read_bytes()
+    masked = redact_json(options, {"merchantId": Mask.LAST4, "feeMargin": Mask.ALL})
+    assert '"merchantId":"***********0000"' in masked
+    assert '"feeMargin":"***"' in masked
+    assert "702702000000000" not in masked
+    request = (DATA / "withdraw-request.json").read_bytes()
+    # Names match exactly: a masked member must list every spelling the models accept.
+    assert "702702000000000" in redact_json(request, {"merchantId": Mask.LAST4})
+    assert "702702000000000" not in redact_json(request, {"merchantID": Mask.LAST4})
+    assert all(not op.masked for op in OPERATIONS)
