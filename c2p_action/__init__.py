@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         KeyProviderError,
         NotAllowedError,
         NotFoundError,
+        OutcomeUnknownError,
         ResponseMismatchError,
         SignatureError,
         TokenFormatError,
@@ -69,6 +70,11 @@ if TYPE_CHECKING:
     from c2p_action.operations import (
         Environment,
         Result,
+    )
+    from c2p_action.operations.funds import (
+        BalanceResult,
+        WithdrawOptionsResult,
+        WithdrawResult,
     )
     from c2p_action.operations.installments import (
         InstallmentBank,
@@ -108,14 +114,10 @@ if TYPE_CHECKING:
 
 # Public name -> the module that defines it.
 _LAZY: dict[str, str] = {
-    "Environment": "c2p_action.operations",
-    "Result": "c2p_action.operations",
-    "JsonError": "c2p_action.errors",
-    "UnknownOptionError": "c2p_action.errors",
-    "ResponseMismatchError": "c2p_action.errors",
     "AmountError": "c2p_action.errors",
     "AsyncClient": "c2p_action.client",
     "AwsKmsKeyProvider": "c2p_action.keys",
+    "BalanceResult": "c2p_action.operations.funds",
     "C2PError": "c2p_action.errors",
     "Client": "c2p_action.client",
     "Codec": "c2p_action.codec",
@@ -123,6 +125,7 @@ _LAZY: dict[str, str] = {
     "ConfigurationError": "c2p_action.errors",
     "DecryptionError": "c2p_action.errors",
     "Emulator": "c2p_action.emulator",
+    "Environment": "c2p_action.operations",
     "Faults": "c2p_action.emulator",
     "GatewayError": "c2p_action.errors",
     "GatewayFailureError": "c2p_action.errors",
@@ -135,12 +138,14 @@ _LAZY: dict[str, str] = {
     "InvalidRequestError": "c2p_action.errors",
     "IppOptionRequest": "c2p_action.schemas",
     "IppOptionResponse": "c2p_action.schemas",
+    "JsonError": "c2p_action.errors",
     "KeyLoadError": "c2p_action.errors",
     "KeyProviderError": "c2p_action.errors",
     "LoyaltyPayments": "c2p_action.schemas",
     "LoyaltyRefund": "c2p_action.schemas",
     "NotAllowedError": "c2p_action.errors",
     "NotFoundError": "c2p_action.errors",
+    "OutcomeUnknownError": "c2p_action.errors",
     "PaymentProcessRequest": "c2p_action.schemas",
     "PaymentProcessResponse": "c2p_action.schemas",
     "PaymentResult": "c2p_action.client",
@@ -155,6 +160,8 @@ _LAZY: dict[str, str] = {
     "RefundList": "c2p_action.schemas",
     "RefundRewards": "c2p_action.schemas",
     "RespCode": "c2p_action.schemas",
+    "ResponseMismatchError": "c2p_action.errors",
+    "Result": "c2p_action.operations",
     "RetryPolicy": "c2p_action.client",
     "Reward": "c2p_action.schemas",
     "RewardType": "c2p_action.schemas",
@@ -166,7 +173,10 @@ _LAZY: dict[str, str] = {
     "TokenInfo": "c2p_action.codec",
     "TransactionStatus": "c2p_action.schemas",
     "TransportError": "c2p_action.errors",
+    "UnknownOptionError": "c2p_action.errors",
     "ValidationError": "c2p_action.errors",
+    "WithdrawOptionsResult": "c2p_action.operations.funds",
+    "WithdrawResult": "c2p_action.operations.funds",
     "XmlError": "c2p_action.errors",
     "fingerprint": "c2p_action.keys",
     "generate_merchant_keys": "c2p_action.keys",
@@ -180,6 +190,7 @@ __all__ = [
     "AmountError",
     "AsyncClient",
     "AwsKmsKeyProvider",
+    "BalanceResult",
     "C2PError",
     "Client",
     "Codec",
@@ -207,6 +218,7 @@ __all__ = [
     "LoyaltyRefund",
     "NotAllowedError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "PaymentProcessRequest",
     "PaymentProcessResponse",
     "PaymentResult",
@@ -236,6 +248,8 @@ __all__ = [
     "TransportError",
     "UnknownOptionError",
     "ValidationError",
+    "WithdrawOptionsResult",
+    "WithdrawResult",
     "XmlError",
     "fingerprint",
     "generate_merchant_keys",
@@ -244,7 +258,6 @@ __all__ = [
     "load_public_key",
     "parse_notification",
 ]
-
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)

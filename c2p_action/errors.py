@@ -16,7 +16,8 @@
     │   └── JsonError            a JSON body that is malformed, hostile or off-schema
     ├── ResponseMismatchError    a verified answer about another request (never retried blindly)
     ├── TransportError           the request got no complete HTTP answer (``retryable``)
-    │   └── HttpStatusError      the gateway answered with a non-2xx HTTP status
+    │   ├── HttpStatusError      the gateway answered with a non-2xx HTTP status
+    │   └── OutcomeUnknownError  a request never repeated (a withdrawal) lost its answer
     └── GatewayError             a verified answer whose code is neither success nor pending
         ├── NotFoundError             unknown transaction or merchant (01, 03, 14-16, 53)
         ├── InvalidRequestError       refused as malformed (02, 04, 05, 10, 11, 13, 17)
@@ -57,6 +58,7 @@ __all__ = [
     "Mismatch",
     "NotAllowedError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "ResponseMismatchError",
     "SignatureError",
     "TokenFormatError",
@@ -195,6 +197,27 @@ class HttpStatusError(TransportError):
     def __init__(self, status: int, message: str | None = None) -> None:
         super().__init__(message or f"gateway answered HTTP {status}", retryable=status >= 500)
         self.status = status
+
+
+class OutcomeUnknownError(TransportError):
+    """A request that moves money and is never repeated was sent, and no answer came back.
+
+    Raised instead of the transport failure (kept as ``__cause__``) for operations whose retry
+    safety is ``NEVER`` (a withdrawal: 2C2P documents no de-duplication for it), when the
+    failure may have happened after the gateway received the request: a broken connection, a
+    timeout, an HTTP 5xx. The gateway may have acted, or not; the client did not send it again
+    and never will on its own. ``check`` says what to look at before deciding to send it again
+    (sending it blindly may act twice); ``operation`` names the call. ``retryable`` is false.
+    """
+
+    def __init__(self, operation: str, check: str, cause: TransportError) -> None:
+        super().__init__(
+            f"{operation}: the outcome is unknown: the request was sent but no answer came back"
+            f" ({cause}). It was not repeated and will not be. Before sending it again, {check}",
+            retryable=False,
+        )
+        self.operation = operation
+        self.check = check
 
 
 class GatewayError(C2PError):

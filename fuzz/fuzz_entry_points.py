@@ -9,6 +9,9 @@ response), ``decode_response`` of sealed XML, ``parse_notification``, the emulat
 raw bytes sent to the emulator's HTTP server on 127.0.0.1 (request lines, headers, false gzip,
 chunking). Anything but a ``C2PError`` (or, from ``handle``, a ``TransportResponse``; over HTTP,
 any status below 500) is a crash that atheris reports with the input that caused it. Keys are
+``handle``, ``from_json`` (the funds family's request and response models) or the emulator's
+funds endpoints (a signed JSON body). Anything but a ``C2PError`` (or, from ``handle``, a
+``TransportResponse``) is a crash that atheris reports with the input that caused it. Keys are
 fresh RSA-2048 pairs per run.
 """
 
@@ -25,12 +28,20 @@ with atheris.instrument_imports():
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     from c2p_action import Codec, inspect
-    from c2p_action.codec import decode_response, from_xml
+    from c2p_action.codec import decode_response, from_json, from_xml
     from c2p_action.emulator import Emulator
+    from c2p_action.emulator.funds import BALANCE_PATH, WITHDRAW_PATH, FundsLedger
     from c2p_action.errors import C2PError
     from c2p_action.keys import load_private_key, load_public_key
     from c2p_action.notifications import parse_notification
-    from c2p_action.schemas import PaymentProcessRequest, PaymentProcessResponse
+    from c2p_action.schemas import (
+        BalanceInquiryResponse,
+        PaymentProcessRequest,
+        PaymentProcessResponse,
+        WithdrawOptionResponse,
+        WithdrawRequest,
+        WithdrawResponse,
+    )
     from c2p_action.transports.base import TransportRequest, TransportResponse
 
 _MERCHANT = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -39,6 +50,7 @@ MERCHANT_CODEC = Codec(_MERCHANT, _GATEWAY.public_key())
 GATEWAY_CODEC = Codec(_GATEWAY, _MERCHANT.public_key())
 EMULATOR = Emulator(_GATEWAY, {"JT01": _MERCHANT.public_key()})
 EMULATOR.seed("INV-F", "100.00", status="S")
+FundsLedger(EMULATOR.ledger).set_balance("JT01", "1000.00")
 _FORM = "application/x-www-form-urlencoded"
 
 
@@ -69,6 +81,14 @@ def _handle(data: bytes, sealed: bool) -> object:
     return answer
 
 
+def _funds(data: bytes, path: str) -> object:
+    body = MERCHANT_CODEC.sign(data).encode()
+    answer = EMULATOR.handle(TransportRequest(f"http://127.0.0.1{path}", body, {}, 10.0))
+    if answer.status != 200:
+        raise AssertionError(f"a signed funds request got HTTP {answer.status}")
+    return from_json(MERCHANT_CODEC.verify_payload(answer.body), WithdrawResponse)
+
+
 TARGETS: list[Callable[[bytes], object]] = [
     inspect,
     MERCHANT_CODEC.open,
@@ -82,6 +102,12 @@ TARGETS: list[Callable[[bytes], object]] = [
     load_private_key,
     load_public_key,
     _http,
+    lambda data: from_json(data, BalanceInquiryResponse),
+    lambda data: from_json(data, WithdrawOptionResponse),
+    lambda data: from_json(data, WithdrawResponse),
+    lambda data: from_json(data, WithdrawRequest),
+    lambda data: _funds(data, BALANCE_PATH),
+    lambda data: _funds(data, WITHDRAW_PATH),
 ]
 
 

@@ -22,6 +22,7 @@ import os
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -34,13 +35,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from c2p_action import Codec, inspect
-from c2p_action.codec import decode_response, from_xml
+from c2p_action.codec import decode_response, from_json, from_xml
 from c2p_action.codec.xml import MAX_EQUALS, MAX_LIST_ITEMS, MAX_TAGS, MAX_UNKNOWN_NODES
 from c2p_action.emulator import Emulator, Faults, Trigger
+from c2p_action.emulator.funds import BALANCE_PATH, WITHDRAW_OPTIONS_PATH, WITHDRAW_PATH
 from c2p_action.errors import C2PError, TransportError
 from c2p_action.keys import load_private_key, load_public_key
 from c2p_action.notifications import FORM_FIELD, parse_notification
-from c2p_action.schemas import PaymentProcessRequest, PaymentProcessResponse
+from c2p_action.schemas import (
+    BalanceInquiryRequest,
+    BalanceInquiryResponse,
+    PaymentProcessRequest,
+    PaymentProcessResponse,
+    WithdrawOptionRequest,
+    WithdrawOptionResponse,
+    WithdrawRequest,
+    WithdrawResponse,
+)
 from c2p_action.transports._aiohttp import AiohttpTransport
 from c2p_action.transports._urllib3 import Urllib3Transport
 from c2p_action.transports.base import TransportRequest, TransportResponse
@@ -754,3 +765,68 @@ def test_fuzz_emulator_answers_every_sealed_family_request(
     # whichever family the root chose.
     assert answer.status == 200
     assert decode_response(merchant_codec, answer.body).resp_code
+# --- JSON bodies (the funds family) -----------------------------------------------------------
+
+_FUNDS_DATA = Path(__file__).parent / "data" / "funds"
+_JSON_SAMPLES = [path.read_bytes() for path in sorted(_FUNDS_DATA.glob("*.json"))]
+_MEMBER_NAMES = st.sampled_from(
+    [
+        "version", "merchantID", "merchantId", "respCode", "respDesc", "availableBalance",
+        "currency", "withdrawOption", "withdrawOptionId", "withdrawOptionID", "name",
+        "processingTime", "feeMargin", "feeLower", "feeLowerIsPercentage", "feeUpper",
+        "feeUpperIsPercentage", "amount", "withdrawRefNo", "fee", "netAmount", "x", "",
+    ]
+) | st.text(max_size=6)
+_JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["1", "0", "Y", "00", "1.00", "1e3", "-0", "SGD", "\ud800", "", " 1 "]),
+    st.text(max_size=10),
+)
+_json_values = st.recursive(
+    _JSON_SCALARS,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(_MEMBER_NAMES, children, max_size=5),
+    max_leaves=20,
+)
+_generated_json = st.dictionaries(_MEMBER_NAMES, _json_values, max_size=8).map(
+    lambda document: json.dumps(document).encode("utf-8", "surrogatepass")
+)
+_RAW_JSON = st.sampled_from(
+    [b"", b"[]", b"{", b'{"a":1,"a":2}', b"\xef\xbb\xbf{}", b"[" * 40 + b"]" * 40,
+     b'{"amount":1e999999}', b'{"amount":' + b"9" * 500 + b"}", b'{"x":NaN}', b"\xff"]
+)  # fmt: skip
+any_json = st.one_of(
+    _generated_json,
+    st.tuples(st.sampled_from(_JSON_SAMPLES), _edits).map(lambda t: _mutate(*t)),
+    _RAW_JSON,
+    st.binary(max_size=120),
+)
+_FUNDS_MODELS = [
+    BalanceInquiryRequest, BalanceInquiryResponse, WithdrawOptionRequest, WithdrawOptionResponse,
+    WithdrawRequest, WithdrawResponse,
+]  # fmt: skip
+
+
+@budget(400)
+@given(document=any_json, model=st.sampled_from(_FUNDS_MODELS))
+def test_fuzz_from_json(document: bytes, model: type[object]) -> None:
+    _only_library_errors(lambda: from_json(document, model))
+
+
+@budget(150)
+@given(
+    document=any_json,
+    path=st.sampled_from([BALANCE_PATH, WITHDRAW_OPTIONS_PATH, WITHDRAW_PATH]),
+)
+def test_fuzz_emulator_answers_every_signed_funds_request(
+    quiet_emulator: Emulator, merchant_codec: Codec, document: bytes, path: str
+) -> None:
+    token = merchant_codec.sign(document).encode()
+    answer = quiet_emulator.handle(TransportRequest(f"http://127.0.0.1{path}", token, {}, 10.0))
+    # Signed by a registered merchant: always a signed answer with a code.
+    assert answer.status == 200
+    reply = from_json(merchant_codec.verify_payload(answer.body), WithdrawResponse)
+    assert reply.resp_code

@@ -31,13 +31,29 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from xsdata.formats.dataclass.models.generics import AnyElement
 
 from c2p_action import AsyncClient, Client, Codec, RetryPolicy, inspect
-from c2p_action.codec import decode_request, decode_response, encode_request, to_xml
+from c2p_action.codec import (
+    BodyFormat,
+    Envelope,
+    decode_message,
+    decode_request,
+    decode_response,
+    encode_request,
+    from_json,
+    to_xml,
+)
 from c2p_action.codec.xml import MAX_EQUALS, MAX_LIST_ITEMS, MAX_TAGS, MAX_UNKNOWN_NODES
 from c2p_action.emulator import Emulator
+from c2p_action.emulator.funds import (
+    BALANCE_PATH,
+    WITHDRAW_OPTIONS_PATH,
+    WITHDRAW_PATH,
+    FundsLedger,
+)
 from c2p_action.emulator.recurring import RecurringFamily
 from c2p_action.errors import (
     C2PError,
     DecryptionError,
+    JsonError,
     KeyLoadError,
     SignatureError,
     TokenFormatError,
@@ -47,7 +63,13 @@ from c2p_action.errors import (
 )
 from c2p_action.keys import load_private_key
 from c2p_action.operations.installments import InstallmentBank
-from c2p_action.schemas import PaymentProcessResponse
+from c2p_action.schemas import (
+    BalanceInquiryResponse,
+    PaymentProcessResponse,
+    WithdrawOptionResponse,
+    WithdrawResponse,
+)
+from c2p_action.transports import TransportRequest, TransportResponse
 
 INVOICE = "INV-HOSTILE"
 RESPONSE_XML = b"<PaymentProcessResponse><respCode>00</respCode></PaymentProcessResponse>"
@@ -923,3 +945,114 @@ def test_a_recurring_request_and_answer_never_cross_roles(
     answer = b"<RecurringMaintenanceResponse><respCode>00</respCode></RecurringMaintenanceResponse>"
     with pytest.raises(XmlError, match="root element is not"):
         decode_request(gateway_codec, merchant_codec.seal(answer))
+# --- hostile JSON inside signed JWS-only tokens (the funds endpoints) -----------------------
+
+_FUNDS_RESPONSES = {
+    "balance": BalanceInquiryResponse,
+    "options": WithdrawOptionResponse,
+    "withdraw": WithdrawResponse,
+}
+
+# (name, JSON body, response model key, message from the merchant's decoder)
+_JSON_CASES = [
+    ("duplicate-code", b'{"respCode":"99","respCode":"00"}', "balance",
+     "'respCode' appears more than once"),
+    ("duplicate-balance", b'{"respCode":"00","availableBalance":"1.00",'
+     b'"availableBalance":"9999.00","currency":"SGD"}', "balance",
+     "'availableBalance' appears more than once"),
+    ("duplicate-through-alias", b'{"respCode":"00","withdrawOptionId":3,"withdrawOptionID":4}',
+     "withdraw", "withdrawOptionId appears more than once"),
+    ("duplicate-inside-an-option", b'{"withdrawOption":[{"feeLower":0.5,"feeLower":50}]}',
+     "options", "'feeLower' appears more than once"),
+    ("deep-nesting", b'{"respCode":"00","x":' + b"[" * 5_000 + b"]" * 5_000 + b"}", "balance",
+     "nested deeper than 32"),
+    ("huge-exponent", b'{"respCode":"00","amount":1e999999}', "withdraw",
+     "a number beyond 1e40"),
+    ("tiny-exponent", b'{"respCode":"00","fee":1e-999999}', "withdraw", "a number beyond 1e40"),
+    ("100k-digit-integer", b'{"respCode":"00","withdrawRefNo":' + b"9" * 100_000 + b"}",
+     "withdraw", "a number longer than 40 characters"),
+    ("nan", b'{"respCode":"00","amount":NaN}', "withdraw", "NaN and Infinity"),
+    ("infinity-in-unknown", b'{"respCode":"00","x":-Infinity}', "balance", "NaN and Infinity"),
+    ("balance-1e3-string", b'{"respCode":"00","availableBalance":"1e3"}', "balance",
+     "not a plain decimal amount"),
+    ("amount-as-bool", b'{"respCode":"00","amount":true}', "withdraw",
+     "amount is not a number or a string"),
+    ("flag-Y", b'{"withdrawOption":[{"feeLowerIsPercentage":"Y"}]}', "options",
+     "is not a boolean"),
+    ("flag-as-number", b'{"withdrawOption":[{"feeUpperIsPercentage":1}]}', "options",
+     "feeUpperIsPercentage is not"),
+    ("option-id-float", b'{"respCode":"00","withdrawOptionId":3.5}', "withdraw",
+     "not a whole number"),
+    ("options-not-a-list", b'{"withdrawOption":"all"}', "options", "is not an array"),
+    ("top-level-array", b'[{"respCode":"00"}]', "balance", "the top level is not an object"),
+    ("top-level-string", b'"00"', "balance", "the top level is not an object"),
+    ("not-utf8", b'{"respDesc":"\xff\xfe"}', "balance", "not UTF-8"),
+    ("utf16", '{"respCode":"00"}'.encode("utf-16"), "balance", "not UTF-8"),
+    ("lone-surrogate", b'{"respDesc":"\\udc80"}', "balance", "holds a lone surrogate"),
+    ("trailing-garbage", b'{"respCode":"00"}<xml/>', "balance", "Extra data"),
+    ("xml-instead", RESPONSE_XML, "balance", "Expecting value"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("document", "model", "message"),
+    [pytest.param(c[1], c[2], c[3], id=c[0]) for c in _JSON_CASES],
+)
+def test_hostile_json_in_a_signed_funds_answer(
+    merchant_codec: Codec, gateway_codec: Codec, document: bytes, model: str, message: str
+) -> None:
+    token = gateway_codec.sign(document)
+    with pytest.raises(JsonError, match=message) as caught:
+        decode_message(
+            merchant_codec, token, _FUNDS_RESPONSES[model],
+            envelope=Envelope.JWS, body=BodyFormat.JSON,
+        )  # fmt: skip
+    assert len(str(caught.value)) < 200
+
+
+_FUNDS_PATHS = (BALANCE_PATH, WITHDRAW_OPTIONS_PATH, WITHDRAW_PATH)
+
+
+def _funds_post(emulator: Emulator, path: str, token: str) -> TransportResponse:
+    url = f"http://emulator.invalid{path}"
+    return emulator.handle(TransportRequest(url, token.encode(), {}, 10.0))
+
+
+@pytest.mark.parametrize("document", [pytest.param(c[1], id=c[0]) for c in _JSON_CASES])
+def test_hostile_json_in_a_signed_funds_request_changes_nothing(
+    emulator: Emulator, merchant_codec: Codec, document: bytes
+) -> None:
+    funds = FundsLedger(emulator.ledger)
+    funds.set_balance(MERCHANT, "100.00")
+    for path in _FUNDS_PATHS:
+        answer = _funds_post(emulator, path, merchant_codec.sign(document))
+        assert answer.status == 200
+        reply = from_json(merchant_codec.verify_payload(answer.body), WithdrawResponse)
+        assert reply.resp_code == "02"  # the emulator's own code for an unreadable request
+    assert funds.withdrawals() == []
+    assert funds.account(MERCHANT) == ("SGD", Decimal("100.00"))
+
+
+def test_a_withdrawal_naming_the_option_twice_is_refused_not_guessed(
+    emulator: Emulator, merchant_codec: Codec
+) -> None:
+    funds = FundsLedger(emulator.ledger)
+    funds.set_balance(MERCHANT, "100.00")
+    body = (
+        b'{"version":"1.0","merchantID":"' + MERCHANT.encode()
+        + b'","withdrawOptionID":3,"withdrawOptionId":5,"amount":10}'
+    )  # fmt: skip
+    answer = _funds_post(emulator, WITHDRAW_PATH, merchant_codec.sign(body))
+    assert from_json(merchant_codec.verify_payload(answer.body), WithdrawResponse).resp_code == "02"
+    assert funds.withdrawals() == []
+
+
+def test_a_funds_answer_signed_by_another_key_is_never_parsed(
+    merchant_codec: Codec, other_private: rsa.RSAPrivateKey
+) -> None:
+    forged = Codec(other_private, merchant_codec.own_keys[0].public_key()).sign(
+        b'{"respCode":"00","availableBalance":"1000000.00","currency":"SGD"}'
+    )
+    with pytest.raises(SignatureError):
+        decode_message(merchant_codec, forged, BalanceInquiryResponse,
+                       envelope=Envelope.JWS, body=BodyFormat.JSON)  # fmt: skip

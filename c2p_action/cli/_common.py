@@ -71,7 +71,8 @@ Exit codes:
   3  configuration or key problem (missing setting, key cannot be loaded)
   4  gateway refusal: a verified answer with a code other than 00/42
   5  transport failure: no verified answer (the outcome of a refund, void
-     or settle is unknown: retry with the same --idempotency-id)
+     or settle is unknown: retry with the same --idempotency-id; of a
+     withdrawal too: check the balance before sending it again)
   6  codec failure: a token that does not parse, verify or decrypt
   130 interrupted"""
 

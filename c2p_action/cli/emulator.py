@@ -1,5 +1,5 @@
-"""``2c2p emulator serve|seed|ledger|seed-plan|plans``: the gateway emulator from the command
-line."""
+"""``2c2p emulator serve|seed|ledger|seed-plan|plans|seed-balance``: the gateway emulator from the
+command line."""
 
 from __future__ import annotations
 
@@ -462,3 +462,32 @@ def plans_command(ledger_path: Path, as_json: bool) -> None:
             for p in plans
         ],
     ))
+
+
+@emulator_group.command("seed-balance")
+@click.option("--ledger", "ledger_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help=_LEDGER_HELP)
+@click.option("--merchant-id", envvar="C2P_MERCHANT_ID", required=True,
+              help="Merchant ID [env C2P_MERCHANT_ID].")
+@click.argument("amount")
+@click.option("--currency", default="SGD", show_default=True,
+              help="Alphabetic ISO 4217 code. The first currency seeded for a merchant is the"
+              " one its balance inquiries report and its withdrawals debit.")
+@json_option
+def seed_balance_command(
+    ledger_path: Path, merchant_id: str, amount: str, currency: str, as_json: bool
+) -> None:
+    """Set the merchant's balance in CURRENCY to AMOUNT in a ledger file (also beside a running
+    server): what `2c2p balance` reports and withdrawals reduce."""
+    from c2p_action.emulator.funds import FundsLedger
+
+    with Ledger(ledger_path) as ledger:
+        funds = FundsLedger(ledger)
+        value = funds.set_balance(merchant_id, amount, currency)
+        account, _ = funds.account(merchant_id)
+    Output(as_json).emit(
+        {"ok": True, "merchant_id": merchant_id, "currency": currency.upper(),
+         "balance": f"{value:f}", "account_currency": account},
+        [("merchant", merchant_id), ("balance", f"{value:f} {currency.upper()}"),
+         ("account currency", account), ("ledger", ledger_path)],
+    )

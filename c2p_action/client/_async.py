@@ -13,7 +13,7 @@ from typing import Any, Self, TypeVar, Unpack, overload
 from c2p_action.client._config import PrivateKeySource, PublicKeySource, Settings
 from c2p_action.client._core import ClientBase, Exchange, SettingsOptions, decode, encode
 from c2p_action.errors import C2PError
-from c2p_action.operations import AmountLike, Operation, Result
+from c2p_action.operations import AmountLike, Operation, Result, funds
 from c2p_action.operations.installments import AsyncInstallmentsService
 from c2p_action.operations.payment import (
     ActionOptions,
@@ -116,6 +116,16 @@ class AsyncClient(ClientBase[AsyncTransport]):
     def installments(self) -> AsyncInstallmentsService:
         """Installment plans (IPP): ``options``."""
         return AsyncInstallmentsService(self)
+    # -- balance and withdrawals (c2p_action.operations.funds) --------------------------------
+
+    async def balance(self, **options: Unpack[CallOptions]) -> funds.BalanceResult:
+        """The merchant's available balance and its currency (always safe to retry)."""
+        return await self.call(*funds.balance_call(self.settings, options))
+
+    @property
+    def withdrawals(self) -> funds.AsyncWithdrawalsService:
+        """Withdraw options and withdrawals: ``await client.withdrawals.withdraw(3, "100")``."""
+        return funds.AsyncWithdrawalsService(self)
 
     # -- any operation -------------------------------------------------------------------------
 

@@ -31,6 +31,8 @@ from c2p_action.errors import (
     ConfigurationError,
     GatewayError,
     HttpStatusError,
+    OutcomeUnknownError,
+    TransportError,
     UnknownOptionError,
     ValidationError,
 )
@@ -38,6 +40,7 @@ from c2p_action.operations import (
     AmountLike,
     Operation,
     PreparedCall,
+    RetrySafety,
     check_options,
     interpret,
     operation_for,
@@ -155,7 +158,9 @@ class Exchange:
         """Seconds to wait before trying again, or ``None`` when ``error`` is final.
 
         A try that failed before the first request was sent is safe to repeat whatever the
-        operation: nothing reached the gateway.
+        operation: nothing reached the gateway. Raises
+        :class:`~c2p_action.errors.OutcomeUnknownError` (from ``error``) instead when the final
+        error is a lost answer to an operation that is never repeated.
         """
         self.tries += 1
         safe = self.call.safe_to_retry or self.attempts == 0
@@ -170,14 +175,29 @@ class Exchange:
             )
             return delay
         _attach_idempotency_id(error, self.call.idempotency_id)
+        lost = self._lost_answer(error)
         log_outcome(
             self.call,
             attempts=self.attempts,
             seconds=time.monotonic() - self._started,
             code=str(error.code) if isinstance(error, GatewayError) else None,
-            error=error,
+            error=lost or error,
         )
+        if lost is not None:
+            raise lost from error
         return None
+
+    def _lost_answer(self, error: C2PError) -> OutcomeUnknownError | None:
+        """The error to report when a never-repeated request may have been carried out."""
+        operation = self.call.operation
+        if operation.retry is not RetrySafety.NEVER or not isinstance(error, TransportError):
+            return None
+        if isinstance(error, OutcomeUnknownError):
+            return None
+        if isinstance(error, HttpStatusError) and error.status < 500:
+            return None  # refused at the HTTP level: not carried out
+        # The transports cannot tell "never left" from "sent, answer lost": assume the worst.
+        return OutcomeUnknownError(operation.name, operation.lost_answer, error)
 
 
 def encode(codec: Codec, call: PreparedCall) -> str:

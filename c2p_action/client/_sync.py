@@ -8,7 +8,7 @@ from typing import Any, Self, TypeVar, Unpack, overload
 
 from c2p_action.client._core import ClientBase, Exchange, decode, encode
 from c2p_action.errors import C2PError
-from c2p_action.operations import AmountLike, Operation, Result
+from c2p_action.operations import AmountLike, Operation, Result, funds
 from c2p_action.operations.installments import InstallmentsService
 from c2p_action.operations.payment import (
     ActionOptions,
@@ -92,6 +92,16 @@ class Client(ClientBase[Transport]):
     def installments(self) -> InstallmentsService:
         """Installment plans (IPP): ``options``."""
         return InstallmentsService(self)
+    # -- balance and withdrawals (c2p_action.operations.funds) --------------------------------
+
+    def balance(self, **options: Unpack[CallOptions]) -> funds.BalanceResult:
+        """The merchant's available balance and its currency (always safe to retry)."""
+        return self.call(*funds.balance_call(self.settings, options))
+
+    @property
+    def withdrawals(self) -> funds.WithdrawalsService:
+        """Withdraw options and withdrawals: ``client.withdrawals.withdraw(3, "100.00")``."""
+        return funds.WithdrawalsService(self)
 
     # -- any operation -------------------------------------------------------------------------
 

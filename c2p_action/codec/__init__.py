@@ -1,7 +1,8 @@
 """The pure core: models <-> XML <-> JWE <-> JWS. No I/O.
 
 - :class:`Codec` seals and opens tokens for one pair of keys;
-- :func:`to_xml` / :func:`from_xml` validate and (de)serialise message models;
+- :func:`to_xml` / :func:`from_xml` validate and (de)serialise XML message models,
+  :func:`to_json` / :func:`from_json` JSON ones;
 - :func:`encode_message` / :func:`decode_message` go from a model to a token and back in any
   envelope (:class:`Envelope`) and body format (:class:`BodyFormat`); :func:`encode_request` /
   :func:`decode_response` (merchant role) and :func:`decode_request` / :func:`encode_response`
@@ -12,6 +13,7 @@
 
 from c2p_action.codec.inspection import TokenInfo, inspect
 from c2p_action.codec.jose import DEFAULT_MAX_TOKEN_BYTES, Codec, verify_signature
+from c2p_action.codec.json import from_json, to_json
 from c2p_action.codec.messages import (
     BodyFormat,
     Envelope,
@@ -36,8 +38,10 @@ __all__ = [
     "encode_message",
     "encode_request",
     "encode_response",
+    "from_json",
     "from_xml",
     "inspect",
+    "to_json",
     "to_xml",
     "verify_signature",
 ]

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any, TypeVar, overload
 
 from c2p_action.codec.jose import Codec
+from c2p_action.codec.json import from_json, to_json
 from c2p_action.codec.xml import from_xml, to_xml
 from c2p_action.errors import ConfigurationError
 
@@ -53,13 +54,20 @@ def encode_body(model: object, body: BodyFormat = BodyFormat.XML) -> bytes:
     """Validate and serialise a model in ``body`` format."""
     if body is BodyFormat.XML:
         return to_xml(model)
+    if body is BodyFormat.JSON:
+        return to_json(model)
     raise ConfigurationError(f"no serialiser for {body} bodies")
 
 
 def decode_body(data: bytes, cls: type[T] | Sequence[type[Any]], body: BodyFormat) -> Any:
-    """Parse an untrusted body into ``cls`` (or the matching one of several classes)."""
+    """Parse an untrusted body into ``cls`` (or, for XML, the matching one of several classes:
+    a JSON body has no root name to choose by, so it takes exactly one class)."""
     if body is BodyFormat.XML:
         return from_xml(data, cls)
+    if body is BodyFormat.JSON:
+        if not isinstance(cls, type):
+            raise ConfigurationError("a JSON body is decoded into one model class")
+        return from_json(data, cls)
     raise ConfigurationError(f"no parser for {body} bodies")
 
 

@@ -58,12 +58,14 @@ def default_families() -> list[FamilyRules]:
     answers itself): what an ``Emulator`` serves unless told otherwise."""
     # Imported here, not at the top: the family modules are part of this package, whose
     # __init__ imports the core, which imports this module (an import cycle otherwise).
+    from c2p_action.emulator.funds import FundsRules
     from c2p_action.emulator.installments import InstallmentsFamily
     from c2p_action.emulator.recurring import RecurringFamily
 
     families: list[FamilyRules] = []
     families.append(RecurringFamily())
     families.append(InstallmentsFamily())
+    families.append(FundsRules())
     return families
 
 

@@ -221,7 +221,7 @@ class InstallmentsFamily:
 
     def banks_for(self, merchant_id: str) -> tuple[InstallmentBank, ...]:
         """The table ``merchant_id`` is answered with."""
-        rows = self.ledger.execute(
+        rows = self.ledger.query(
             "SELECT banks FROM installment_tables WHERE merchant_id = ?", (merchant_id,)
         )
         return _loads(rows[0]["banks"]) if rows else self.default_banks

@@ -275,6 +275,17 @@ class Ledger:
         with self.atomic():
             return self._conn.execute(sql, params)
 
+    # -- the tables of other message families ---------------------------------------------------
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """Run one statement on a family's own tables (atomic alone, or inside :meth:`atomic`
+        with the rest of a decision); returns the row id of an ``INSERT``."""
+        return self._run(sql, params).lastrowid or 0
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """The rows of one query on a family's own tables."""
+        return self._all(sql, params)
+
     # -- transactions --------------------------------------------------------------------------
 
     def add_transaction(self, txn: Transaction, *, now: datetime | None = None) -> Transaction:
@@ -543,12 +554,3 @@ class Ledger:
             (state, retry_at, error, entry_id),
         )
 
-    # -- tables of the other message families -------------------------------------------------
-
-    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        """Run one SQL statement on a family's own tables and return its rows.
-
-        For the families' ``install`` (``CREATE TABLE IF NOT EXISTS ...``) and their reads and
-        writes; a statement runs in its own transaction, or in the enclosing :meth:`atomic`.
-        """
-        return self._all(sql, params)

@@ -306,7 +306,7 @@ class RecurringFamily:
 
     def plan(self, merchant_id: str, recurring_unique_id: str) -> Plan | None:
         """The plan, or ``None`` if the merchant has no plan with this id."""
-        rows = self.ledger.execute(
+        rows = self.ledger.query(
             _READ + " WHERE merchant_id = ? AND recurring_unique_id = ?",
             (merchant_id, recurring_unique_id),
         )
@@ -314,7 +314,7 @@ class RecurringFamily:
 
     def plans(self, merchant_id: str | None = None) -> list[Plan]:
         """Every plan (of one merchant), by merchant and plan id."""
-        rows = self.ledger.execute(_READ + " ORDER BY merchant_id, recurring_unique_id")
+        rows = self.ledger.query(_READ + " ORDER BY merchant_id, recurring_unique_id")
         return [
             _plan(row) for row in rows if merchant_id is None or row["merchant_id"] == merchant_id
         ]

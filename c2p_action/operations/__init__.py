@@ -3,6 +3,7 @@
 - :mod:`c2p_action.operations.payment`: inquiry, void, settle, refund, refund status.
 - :mod:`c2p_action.operations.recurring`: recurring plan inquiry, update, cancel.
 - :mod:`c2p_action.operations.installments`: installment (IPP) options.
+- :mod:`c2p_action.operations.funds`: balance, withdraw options, withdraw (JSON, JWS only).
 
 The types (:class:`Operation`, :class:`Endpoint`, :class:`Bind`, :class:`CodeTable` ...) are in
 :mod:`c2p_action.operations._spec`; :func:`prepare` and :func:`interpret` are the two pure
@@ -28,7 +29,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from c2p_action.errors import ValidationError
-from c2p_action.operations import installments, payment, recurring
+from c2p_action.operations import funds, installments, payment, recurring
 from c2p_action.operations._environment import ENVIRONMENTS, Environment
 from c2p_action.operations._outcome import PreparedCall, interpret, prepare
 from c2p_action.operations._result import Result
@@ -92,7 +93,7 @@ __all__ = [
 ]
 
 #: The family modules; each declares ``OPERATIONS``.
-FAMILIES: Final = (payment, recurring, installments)
+FAMILIES: Final = (payment, recurring, installments, funds)
 
 
 def all_operations() -> tuple[Operation[Any, Any], ...]:

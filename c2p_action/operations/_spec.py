@@ -199,7 +199,9 @@ class Operation(Generic[ReqT, ResultT]):
     before, mean "the original is still pending" (reported as pending, not as a failure).
     ``selects`` tells operations that share a request model apart (PaymentProcessRequest's
     ``processType``). ``inferred`` lists, in plain words, every field or behaviour of the
-    operation that rests on inference rather than a 2C2P page.
+    operation that rests on inference rather than a 2C2P page. ``lost_answer`` says what to
+    check before repeating a ``RetrySafety.NEVER`` operation whose answer was lost (the client
+    then raises :class:`~c2p_action.errors.OutcomeUnknownError` with it).
     """
 
     name: str
@@ -221,6 +223,7 @@ class Operation(Generic[ReqT, ResultT]):
     inferred: tuple[str, ...] = ()
     log_fields: tuple[tuple[str, FieldRef], ...] = ()
     masked: Mapping[str, Mask] = field(default_factory=dict)
+    lost_answer: str = "check with the gateway whether it was carried out."
 
     def __repr__(self) -> str:
         return f"<Operation {self.name} ({self.evidence.value})>"

@@ -2,8 +2,9 @@
 
 ``models`` is generated from ``payment_action.xsd`` by xsdata (see CODEGEN.md; never edit it),
 ``recurring_models`` from ``recurring.xsd`` and ``ipp_models`` from ``ipp.xsd``;
-``codes`` holds the hand-written code enums (``RespCode``, ``TransactionStatus`` ...) and
-``currencies`` the ISO 4217 table (codes and minor-unit exponents).
+``codes`` holds the hand-written code enums (``RespCode``, ``TransactionStatus`` ...),
+``currencies`` the ISO 4217 table (codes and minor-unit exponents) and ``funds`` the
+hand-written JSON models of the balance and withdrawal messages.
 :data:`XML_REQUEST_MODELS` and :data:`XML_RESPONSE_MODELS` list the XML root models of each
 role, so a document can be bound by its root element.
 """
@@ -11,6 +12,16 @@ role, so a document can be bound by its root element.
 from typing import Any, Final
 
 from c2p_action.schemas.codes import GatewayCode, OpenEnum, RespCode, TransactionStatus
+from c2p_action.schemas.funds import (
+    BalanceInquiryRequest,
+    BalanceInquiryResponse,
+    FundsRespCode,
+    WithdrawOption,
+    WithdrawOptionRequest,
+    WithdrawOptionResponse,
+    WithdrawRequest,
+    WithdrawResponse,
+)
 from c2p_action.schemas.ipp_models import (
     IppBank,
     IppBanks,
@@ -57,6 +68,9 @@ XML_RESPONSE_MODELS: Final[tuple[type[Any], ...]] = (
 __all__ = [
     "XML_REQUEST_MODELS",
     "XML_RESPONSE_MODELS",
+    "BalanceInquiryRequest",
+    "BalanceInquiryResponse",
+    "FundsRespCode",
     "GatewayCode",
     "IppBank",
     "IppBanks",
@@ -83,4 +97,9 @@ __all__ = [
     "SubMerchant",
     "SubMerchantList",
     "TransactionStatus",
+    "WithdrawOption",
+    "WithdrawOptionRequest",
+    "WithdrawOptionResponse",
+    "WithdrawRequest",
+    "WithdrawResponse",
 ]
