@@ -14,6 +14,8 @@ from c2p_action.client._config import PrivateKeySource, PublicKeySource, Setting
 from c2p_action.client._core import ClientBase, Exchange, SettingsOptions, decode, encode
 from c2p_action.errors import C2PError
 from c2p_action.operations import AmountLike, Operation, Result
+from c2p_action.operations.card_token import AsyncCardTokenService
+from c2p_action.operations.fx import AsyncFxService
 from c2p_action.operations.payment import (
     ActionOptions,
     CallOptions,
@@ -102,6 +104,18 @@ class AsyncClient(ClientBase[AsyncTransport]):
     ) -> PaymentResult:
         """The invoice's refunds, each with its own status (always safe to retry)."""
         return await self.call(*self._refund_status_call(invoice_no, amount, options))
+
+    # -- other families --------------------------------------------------------------------------
+
+    @property
+    def card_tokens(self) -> AsyncCardTokenService:
+        """Stored cards: ``add``, ``inquiry``, ``update``, ``delete`` (card token maintenance)."""
+        return AsyncCardTokenService(self)
+
+    @property
+    def fx(self) -> AsyncFxService:
+        """FX rates: ``rate`` (one currency) and ``rates`` (every currency)."""
+        return AsyncFxService(self)
 
     # -- any operation -------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ from typing import Any, Self, TypeVar, Unpack, overload
 from c2p_action.client._core import ClientBase, Exchange, decode, encode
 from c2p_action.errors import C2PError
 from c2p_action.operations import AmountLike, Operation, Result
+from c2p_action.operations.card_token import CardTokenService
+from c2p_action.operations.fx import FxService
 from c2p_action.operations.payment import (
     ActionOptions,
     CallOptions,
@@ -78,6 +80,18 @@ class Client(ClientBase[Transport]):
     ) -> PaymentResult:
         """The invoice's refunds, each with its own status (always safe to retry)."""
         return self.call(*self._refund_status_call(invoice_no, amount, options))
+
+    # -- other families --------------------------------------------------------------------------
+
+    @property
+    def card_tokens(self) -> CardTokenService:
+        """Stored cards: ``add``, ``inquiry``, ``update``, ``delete`` (card token maintenance)."""
+        return CardTokenService(self)
+
+    @property
+    def fx(self) -> FxService:
+        """FX rates: ``rate`` (one currency) and ``rates`` (every currency)."""
+        return FxService(self)
 
     # -- any operation -------------------------------------------------------------------------
 

@@ -56,7 +56,13 @@ class FamilyRules(Protocol):
 def default_families() -> list[FamilyRules]:
     """A fresh instance of every built-in family besides the payment process (which the core
     answers itself): what an ``Emulator`` serves unless told otherwise."""
+    # Imported here: the family modules import this one (root_tag).
+    from c2p_action.emulator.card_token import CardTokenRules
+    from c2p_action.emulator.fx import FxRules
+
     families: list[FamilyRules] = []
+    families.append(CardTokenRules())
+    families.append(FxRules())
     return families
 
 

@@ -1,6 +1,8 @@
 """Every operation the library speaks, declared as data, one module per message family.
 
 - :mod:`c2p_action.operations.payment`: inquiry, void, settle, refund, refund status.
+- :mod:`c2p_action.operations.card_token`: stored cards (add, inquiry, update, delete).
+- :mod:`c2p_action.operations.fx`: FX rates (one currency, every currency).
 
 The types (:class:`Operation`, :class:`Endpoint`, :class:`Bind`, :class:`CodeTable` ...) are in
 :mod:`c2p_action.operations._spec`; :func:`prepare` and :func:`interpret` are the two pure
@@ -26,7 +28,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from c2p_action.errors import ValidationError
-from c2p_action.operations import payment
+from c2p_action.operations import card_token, fx, payment
 from c2p_action.operations._environment import ENVIRONMENTS, Environment
 from c2p_action.operations._outcome import PreparedCall, interpret, prepare
 from c2p_action.operations._result import Result
@@ -90,7 +92,7 @@ __all__ = [
 ]
 
 #: The family modules; each declares ``OPERATIONS``.
-FAMILIES: Final = (payment,)
+FAMILIES: Final = (payment, card_token, fx)
 
 
 def all_operations() -> tuple[Operation[Any, Any], ...]:
