@@ -39,12 +39,13 @@ from c2p_action.codec.xml import from_xml
 from c2p_action.emulator import Emulator
 from c2p_action.emulator.card_token import CardTokenRules
 from c2p_action.emulator.fx import FxRules
-from c2p_action.errors import C2PError, ValidationError, XmlError
+from c2p_action.errors import C2PError, KeyProviderError, ValidationError, XmlError
+from c2p_action.keys._delegated import DelegatedRSAPrivateKey
 from c2p_action.operations import Mask
 from c2p_action.operations.fx import MerchantSecret
 from c2p_action.plugins import PluginManager
 from c2p_action.schemas import CardExpiry, CardNumber, CardTokenAction, MaintenanceRequest
-from c2p_action.transports import InProcessTransport
+from c2p_action.transports import InProcessTransport, TransportRequest, TransportResponse
 
 PAN = "5555555555554444"  # the Mastercard test number
 MASKED = "555555XXXXXX4444"
@@ -603,3 +604,48 @@ def test_the_sealed_message_does_carry_the_digits(
     assert PAN not in token
     opened = gateway_codec.open(token)
     assert f"<pan>{PAN}</pan><panExpiry>{EXPIRY}</panExpiry>".encode() in opened
+
+
+# --- a key that fails while the card data is being sealed -------------------------------------
+
+
+class UnavailableHsm(DelegatedRSAPrivateKey):
+    """Stand-in for an HSM that is down: every private-key operation fails as a provider
+    would report it (a real token cannot be made to fail on cue here)."""
+
+    backend = "stand-in HSM"
+
+    def _sign_pss_sha256(self, message: bytes) -> bytes:
+        raise KeyProviderError("stand-in HSM unavailable", retryable=True)
+
+    def _sign_pkcs1v15_sha256(self, message: bytes) -> bytes:
+        raise KeyProviderError("stand-in HSM unavailable")
+
+    def _decrypt_oaep_sha1(self, ciphertext: bytes) -> bytes:
+        raise KeyProviderError("stand-in HSM unavailable")
+
+
+def test_a_key_failing_while_sealing_leaves_no_plaintext_in_the_traceback(
+    other_private: rsa.RSAPrivateKey, gateway_public: rsa.RSAPublicKey
+) -> None:
+    key = UnavailableHsm(other_private.public_key(), "slot 0")
+    sent: list[TransportRequest] = []
+
+    def never(request: TransportRequest) -> TransportResponse:
+        sent.append(request)
+        return TransportResponse(500, b"")
+
+    client = Client(
+        MID,
+        key,
+        gateway_public,
+        transport=InProcessTransport(never),
+        plugins=PluginManager(allow=()),
+    )
+    with client, pytest.raises(KeyProviderError) as raised:
+        client.card_tokens.add(PAN, EXPIRY, "T")
+    rendered = _rendered(raised.value)
+    assert "stand-in HSM unavailable" in rendered
+    assert PAN not in rendered
+    assert _expiry_hits(rendered) == []
+    assert sent == []
