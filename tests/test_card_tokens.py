@@ -7,6 +7,7 @@ come from a stand-in gateway that seals whatever the test says, with the real co
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from c2p_action import Codec
-from c2p_action.client import Client
+from c2p_action.client import AsyncClient, Client
 from c2p_action.codec import to_xml
 from c2p_action.codec.xml import REFERENCE_PARSER, from_xml
 from c2p_action.emulator import Emulator, Faults
@@ -43,9 +44,12 @@ from c2p_action.operations.card_token import (
     INQUIRY,
     OPERATIONS,
     UPDATE,
+    AsyncCardTokenService,
     CardTokenResult,
+    CardTokenService,
     build_request,
 )
+from c2p_action.operations.fx import AsyncFxService, FxService
 from c2p_action.plugins import PluginManager
 from c2p_action.schemas import (
     XML_REQUEST_MODELS,
@@ -616,3 +620,28 @@ def test_the_docs_say_what_pci_scope_means() -> None:
     assert "SAQ D" in text
     for op in OPERATIONS:
         assert op.name in text
+
+
+# --- sync and async ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sync", "async_", "prop"),
+    [
+        (CardTokenService, AsyncCardTokenService, "card_tokens"),
+        (FxService, AsyncFxService, "fx"),
+    ],
+)
+def test_the_async_services_have_the_sync_signatures(sync: type, async_: type, prop: str) -> None:
+    names = [name for name in vars(sync) if not name.startswith("_")]
+    assert names == [name for name in vars(async_) if not name.startswith("_")]
+    assert names
+    for name in names:
+        method, twin = getattr(sync, name), getattr(async_, name)
+        assert inspect.iscoroutinefunction(twin)
+        assert not inspect.iscoroutinefunction(method)
+        assert inspect.signature(method) == inspect.signature(twin), name
+        assert method.__doc__ == twin.__doc__, name
+    # One typed property per service on each client.
+    assert vars(Client)[prop].fget.__annotations__["return"] == sync.__name__
+    assert vars(AsyncClient)[prop].fget.__annotations__["return"] == async_.__name__
