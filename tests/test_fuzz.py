@@ -830,3 +830,81 @@ def test_fuzz_emulator_answers_every_signed_funds_request(
     assert answer.status == 200
     reply = from_json(merchant_codec.verify_payload(answer.body), WithdrawResponse)
     assert reply.resp_code
+
+
+# --- the card token and FX roots (issue 13) ---------------------------------------------------
+
+_FAMILY_ELEMENTS = st.sampled_from(
+    [
+        "version", "timeStamp", "merchantID", "storeCardUniqueID", "pan", "panCurrency",
+        "panBank", "panCountry", "cardholderName", "cardholderEmail", "panExpiry", "action",
+        "respCode", "respReason", "panMasked", "currency", "fxRate", "baseCurrency",
+        "responseCode", "currencyList", "hashValue", "x",
+    ]
+)
+_cardfx_FAMILY_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "4111111111111111", "4111111111111112", "4111 1111 1111 1111", "1230", "12/30",
+            "1330", "A", "I", "U", "D", "X", "JT01", "JT02", "702", "SGD", "1.0000", "1e3",
+            "NaN", "20000000000001", "a@b.co", "", "&amp;", "&#0;",
+        ]
+    ),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="<&"), max_size=25),
+)
+_cardfx_family_leaf = st.tuples(_FAMILY_ELEMENTS, _cardfx_FAMILY_TEXT).map(
+    lambda t: f"<{t[0]}>{t[1]}</{t[0]}>"
+)
+_cardfx_family_element = st.recursive(
+    _cardfx_family_leaf,
+    lambda children: st.tuples(_FAMILY_ELEMENTS, st.lists(children, max_size=3)).map(
+        lambda t: f"<{t[0]}>{''.join(t[1])}</{t[0]}>"
+    ),
+    max_leaves=12,
+)
+_cardfx_FAMILY_ROOTS = [
+    "MaintenanceRequest", "FxRateRequest", "FxRateListRequest",
+    "MaintenanceResponse", "FxRateResponse", "FxRateListResponse",
+]
+cardfx_family_xml = st.tuples(
+    _PROLOGS, st.sampled_from(_cardfx_FAMILY_ROOTS), st.lists(_cardfx_family_element, max_size=14)
+).map(lambda t: f"{t[0]}<{t[1]}>{''.join(t[2])}</{t[1]}>".encode())
+
+
+@budget(300)
+@given(document=cardfx_family_xml | st.binary(max_size=200))
+def test_fuzz_from_xml_card_and_fx_models(document: bytes) -> None:
+    from c2p_action import schemas
+
+    for name in _cardfx_FAMILY_ROOTS:
+        model: type[object] = getattr(schemas, name)
+        with contextlib.suppress(C2PError):
+            from_xml(document, model)
+
+
+@pytest.fixture(scope="module")
+def card_fx_emulator(
+    gateway_private: rsa.RSAPrivateKey, merchant_public: rsa.RSAPublicKey
+) -> Iterator[Emulator]:
+    from c2p_action.emulator.card_token import CardTokenRules
+    from c2p_action.emulator.fx import FxRules
+
+    emulator = Emulator(
+        gateway_private, {MERCHANT: merchant_public},
+        families=[CardTokenRules(), FxRules(secret_keys={MERCHANT: "k"})],
+    )
+    yield emulator
+    emulator.close()
+
+
+@budget(250)
+@given(document=cardfx_family_xml)
+def test_fuzz_emulator_answers_every_sealed_card_or_fx_request(
+    card_fx_emulator: Emulator, merchant_codec: Codec, document: bytes
+) -> None:
+    answer = card_fx_emulator.handle(wire(merchant_codec.seal(document)))
+    # Signed by a registered merchant: always a sealed answer that verifies, parses and
+    # carries a code, whichever family (or the core) answered it.
+    assert answer.status == 200
+    response = decode_response(merchant_codec, answer.body)
+    assert getattr(response, "resp_code", None) or getattr(response, "response_code", None)

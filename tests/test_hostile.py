@@ -43,12 +43,14 @@ from c2p_action.codec import (
 )
 from c2p_action.codec.xml import MAX_EQUALS, MAX_LIST_ITEMS, MAX_TAGS, MAX_UNKNOWN_NODES
 from c2p_action.emulator import Emulator
+from c2p_action.emulator.card_token import CardTokenRules
 from c2p_action.emulator.funds import (
     BALANCE_PATH,
     WITHDRAW_OPTIONS_PATH,
     WITHDRAW_PATH,
     FundsLedger,
 )
+from c2p_action.emulator.fx import FxRules
 from c2p_action.emulator.recurring import RecurringFamily
 from c2p_action.errors import (
     C2PError,
@@ -1056,3 +1058,134 @@ def test_a_funds_answer_signed_by_another_key_is_never_parsed(
     with pytest.raises(SignatureError):
         decode_message(merchant_codec, forged, BalanceInquiryResponse,
                        envelope=Envelope.JWS, body=BodyFormat.JSON)  # fmt: skip
+
+
+# --- the card token and FX roots (issue 13) ---------------------------------------------------
+
+_CARD_OK = (
+    b"<version>2.3</version><merchantID>" + MERCHANT.encode() + b"</merchantID>"
+    b"<storeCardUniqueID></storeCardUniqueID><pan>4111111111111111</pan>"
+    b"<cardholderName>T</cardholderName><panExpiry>1230</panExpiry>"
+)
+
+
+def _card(body: bytes, prolog: bytes = b"", action: bytes = b"A") -> bytes:
+    return (prolog + b"<MaintenanceRequest>" + body + b"<action>" + action + b"</action>"
+            b"</MaintenanceRequest>")
+
+
+def _fx(root: bytes, body: bytes) -> bytes:
+    return (b"<" + root + b"><version>2.1</version><merchantID>" + MERCHANT.encode()
+            + b"</merchantID>" + body + b"</" + root + b">")
+
+
+# (name, sealed request document, code the emulator answers). Documents whose root element
+# cannot be read (a DOCTYPE, a namespace) never reach the family: the core answers them.
+_cardfx_FAMILY_REQUEST_CASES = [
+    ("card-doctype", _card(_CARD_OK, b"<!DOCTYPE MaintenanceRequest>"), "02"),
+    ("card-billion-laughs",
+     _card(_CARD_OK.replace(b"<cardholderName>T", b"<cardholderName>&lol4;"),
+           _BILLION_LAUGHS_DTD), "02"),
+    ("card-external-entity",
+     _card(_CARD_OK.replace(b"<cardholderName>T", b"<cardholderName>&xxe;"), _XXE_DTD), "02"),
+    ("card-undeclared-entity",
+     _card(_CARD_OK.replace(b"<cardholderName>T", b"<cardholderName>&xxe;")), "02"),
+    ("card-deep-nesting", _card(_CARD_OK + _DEEP), "02"),
+    ("card-duplicated-pan", _card(_CARD_OK + b"<pan>5555555555554444</pan>"), "02"),
+    ("card-luhn", _card(_CARD_OK.replace(b"4111111111111111", b"4111111111111112")), "02"),
+    ("card-pan-20-digits", _card(_CARD_OK.replace(b"4111111111111111", b"4" * 20)), "02"),
+    ("card-pan-with-markup", _card(_CARD_OK.replace(b"4111111111111111", b"<b>4</b>")), "02"),
+    ("card-expiry-month-13", _card(_CARD_OK.replace(b">1230<", b">1330<")), "02"),
+    ("card-unknown-action", _card(_CARD_OK, action=b"X"), "02"),
+    ("card-huge-token",
+     _card(_CARD_OK.replace(b"<storeCardUniqueID></storeCardUniqueID>",
+                            b"<storeCardUniqueID>" + b"9" * 5000 + b"</storeCardUniqueID>")),
+     "11"),
+    ("card-huge-time-stamp",
+     _card(_CARD_OK.replace(b"</version>",
+                            b"</version><timeStamp>" + b"1" * 100 + b"</timeStamp>")),
+     "11"),
+    ("card-other-merchant", _card(_CARD_OK.replace(MERCHANT.encode(), OTHER_MERCHANT.encode())),
+     "03"),
+    ("card-namespaced-root",
+     _card(_CARD_OK).replace(b"<MaintenanceRequest>", b'<MaintenanceRequest xmlns="urn:e">'),
+     "02"),
+    ("fx-list-without-hash", _fx(b"FxRateListRequest", b""), "02"),
+    ("fx-list-wrong-hash", _fx(b"FxRateListRequest", b"<hashValue>00</hashValue>"), "13"),
+    ("fx-duplicated-currency",
+     _fx(b"FxRateRequest", b"<currency>702</currency><currency>840</currency>"), "02"),
+    ("fx-four-digit-currency", _fx(b"FxRateRequest", b"<currency>7020</currency>"), "11"),
+    ("fx-doctype", b"<!DOCTYPE r>" + _fx(b"FxRateRequest", b"<currency>702</currency>"), "02"),
+]
+
+
+@pytest.fixture
+def card_fx_emulator(
+    gateway_private: rsa.RSAPrivateKey,
+    merchant_public: rsa.RSAPublicKey,
+    other_private: rsa.RSAPrivateKey,
+) -> Iterator[Emulator]:
+    emu = Emulator(
+        gateway_private,
+        {MERCHANT: merchant_public, OTHER_MERCHANT: other_private.public_key()},
+        families=[CardTokenRules(), FxRules(secret_keys={MERCHANT: "k"})],
+    )
+    yield emu
+    emu.close()
+
+
+@pytest.mark.parametrize(
+    ("document", "code"), [pytest.param(c[1], c[2], id=c[0]) for c in _cardfx_FAMILY_REQUEST_CASES]
+)
+def test_hostile_card_and_fx_requests_get_a_sealed_refusal_and_store_nothing(
+    card_fx_emulator: Emulator, merchant_codec: Codec, document: bytes, code: str
+) -> None:
+    answer = card_fx_emulator.handle(wire(merchant_codec.seal(document)))
+    assert answer.status == 200
+    response = decode_response(merchant_codec, answer.body)  # whichever root answered
+    assert (getattr(response, "resp_code", None) or response.response_code) == code
+    cards = card_fx_emulator.families["card_tokens"]
+    assert isinstance(cards, CardTokenRules)
+    assert cards.cards() == []
+
+
+# (name, sealed answer, the model the client expects, message of the XmlError)
+_cardfx_FAMILY_RESPONSE_CASES = [
+    ("card-doctype", b"<!DOCTYPE r><MaintenanceResponse/>", "MaintenanceResponse", "DOCTYPE"),
+    ("card-duplicated-code",
+     b"<MaintenanceResponse><respCode>00</respCode><respCode>01</respCode></MaintenanceResponse>",
+     "MaintenanceResponse", "respCode appears more than once"),
+    ("card-request-reflected",
+     b"<MaintenanceRequest><merchantID>JT01</merchantID><action>A</action></MaintenanceRequest>",
+     "MaintenanceResponse", "root element is not MaintenanceResponse (got MaintenanceRequest)"),
+    ("fx-rate-exponent",
+     b"<FxRateResponse><fxRate>1e3</fxRate></FxRateResponse>", "FxRateResponse",
+     "fxRate is not a plain decimal amount"),
+    ("fx-rate-eight-decimals",
+     b"<FxRateResponse><fxRate>1.00000001</fxRate></FxRateResponse>", "FxRateResponse",
+     "fxRate has more than 7 decimal places"),
+    ("fx-rate-negative",
+     b"<FxRateResponse><fxRate>-1.0</fxRate></FxRateResponse>", "FxRateResponse",
+     "fxRate is not a plain decimal amount"),
+    ("fx-list-item-nan",
+     b"<FxRateListResponse><currencyList><currency><fxRate>NaN</fxRate></currency>"
+     b"</currencyList></FxRateListResponse>", "FxRateListResponse",
+     "currencyList.currency.fxRate is not a plain decimal amount"),
+    ("fx-list-billion-laughs",
+     _BILLION_LAUGHS_DTD + b"<FxRateListResponse><respReason>&lol4;</respReason>"
+     b"</FxRateListResponse>", "FxRateListResponse", "DOCTYPE"),
+]
+
+
+@pytest.mark.parametrize(
+    ("document", "model", "message"),
+    [pytest.param(c[1], c[2], c[3], id=c[0]) for c in _cardfx_FAMILY_RESPONSE_CASES],
+)
+def test_hostile_card_and_fx_answers_raise_xml_errors(
+    merchant_codec: Codec, gateway_codec: Codec, document: bytes, model: str, message: str
+) -> None:
+    from c2p_action import schemas
+
+    with pytest.raises(XmlError) as caught:
+        decode_response(merchant_codec, gateway_codec.seal(document), getattr(schemas, model))
+    assert message in str(caught.value)

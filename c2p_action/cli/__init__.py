@@ -13,10 +13,12 @@ import click
 
 from c2p_action.cli._common import EXIT_CODES_HELP, ExitCode, report_error, setup_logging
 from c2p_action.cli.batch import refund_batch_command
+from c2p_action.cli.card_tokens import tokens_group
 from c2p_action.cli.decode import decode_command
 from c2p_action.cli.demo import demo_command
 from c2p_action.cli.emulator import emulator_group
 from c2p_action.cli.funds import COMMANDS as FUNDS_COMMANDS
+from c2p_action.cli.fx import fx_group
 from c2p_action.cli.hsm import hsm
 from c2p_action.cli.installments import installments_command
 from c2p_action.cli.keygen import keygen_command
@@ -70,5 +72,5 @@ def main(verbose: int) -> None:
 
 for _command in (*COMMANDS, refund_batch_command, decode_command, keygen_command,
                  emulator_group, demo_command, hsm, recurring_group, installments_command,
-                 *FUNDS_COMMANDS):
+                 *FUNDS_COMMANDS, tokens_group, fx_group):
     main.add_command(_command)

@@ -14,6 +14,8 @@ from c2p_action.client._config import PrivateKeySource, PublicKeySource, Setting
 from c2p_action.client._core import ClientBase, Exchange, SettingsOptions, decode, encode
 from c2p_action.errors import C2PError
 from c2p_action.operations import AmountLike, Operation, Result, funds
+from c2p_action.operations.card_token import AsyncCardTokenService
+from c2p_action.operations.fx import AsyncFxService
 from c2p_action.operations.installments import AsyncInstallmentsService
 from c2p_action.operations.payment import (
     ActionOptions,
@@ -116,6 +118,7 @@ class AsyncClient(ClientBase[AsyncTransport]):
     def installments(self) -> AsyncInstallmentsService:
         """Installment plans (IPP): ``options``."""
         return AsyncInstallmentsService(self)
+
     # -- balance and withdrawals (c2p_action.operations.funds) --------------------------------
 
     async def balance(self, **options: Unpack[CallOptions]) -> funds.BalanceResult:
@@ -126,6 +129,16 @@ class AsyncClient(ClientBase[AsyncTransport]):
     def withdrawals(self) -> funds.AsyncWithdrawalsService:
         """Withdraw options and withdrawals: ``await client.withdrawals.withdraw(3, "100")``."""
         return funds.AsyncWithdrawalsService(self)
+
+    @property
+    def card_tokens(self) -> AsyncCardTokenService:
+        """Stored cards: ``add``, ``inquiry``, ``update``, ``delete`` (card token maintenance)."""
+        return AsyncCardTokenService(self)
+
+    @property
+    def fx(self) -> AsyncFxService:
+        """FX rates: ``rate`` (one currency) and ``rates`` (every currency)."""
+        return AsyncFxService(self)
 
     # -- any operation -------------------------------------------------------------------------
 

@@ -206,7 +206,14 @@ def encode(codec: Codec, call: PreparedCall) -> str:
     body = encode_body(call.request, operation.body)
     if logger.isEnabledFor(logging.DEBUG):
         log_body("request", call, body)
-    return codec.seal(body) if operation.envelope is Envelope.NESTED else codec.sign(body)
+    try:
+        return codec.seal(body) if operation.envelope is Envelope.NESTED else codec.sign(body)
+    except C2PError as error:
+        # The plaintext, card data included, is a local of this frame and of the codec's (a
+        # key provider failing to sign): a traceback rendered with its locals must not show
+        # it. The provider's own error stays attached as the cause.
+        del body
+        raise error.with_traceback(None)  # noqa: B904 (the same error, not a new one)
 
 
 def decode(codec: Codec, call: PreparedCall, raw: TransportResponse) -> object:

@@ -9,6 +9,8 @@ from typing import Any, Self, TypeVar, Unpack, overload
 from c2p_action.client._core import ClientBase, Exchange, decode, encode
 from c2p_action.errors import C2PError
 from c2p_action.operations import AmountLike, Operation, Result, funds
+from c2p_action.operations.card_token import CardTokenService
+from c2p_action.operations.fx import FxService
 from c2p_action.operations.installments import InstallmentsService
 from c2p_action.operations.payment import (
     ActionOptions,
@@ -92,6 +94,7 @@ class Client(ClientBase[Transport]):
     def installments(self) -> InstallmentsService:
         """Installment plans (IPP): ``options``."""
         return InstallmentsService(self)
+
     # -- balance and withdrawals (c2p_action.operations.funds) --------------------------------
 
     def balance(self, **options: Unpack[CallOptions]) -> funds.BalanceResult:
@@ -102,6 +105,16 @@ class Client(ClientBase[Transport]):
     def withdrawals(self) -> funds.WithdrawalsService:
         """Withdraw options and withdrawals: ``client.withdrawals.withdraw(3, "100.00")``."""
         return funds.WithdrawalsService(self)
+
+    @property
+    def card_tokens(self) -> CardTokenService:
+        """Stored cards: ``add``, ``inquiry``, ``update``, ``delete`` (card token maintenance)."""
+        return CardTokenService(self)
+
+    @property
+    def fx(self) -> FxService:
+        """FX rates: ``rate`` (one currency) and ``rates`` (every currency)."""
+        return FxService(self)
 
     # -- any operation -------------------------------------------------------------------------
 

@@ -15,6 +15,9 @@ the element path and the rule; free-text values are never echoed, amounts may be
 - strings are ``str``, within ``min_length``/``max_length`` characters, and only hold characters
   XML 1.0 can carry;
 - enumerations are members of the field's enum (or one of its values as a plain string);
+- card data (the fields a model lists in ``__card_fields__``, see
+  :func:`c2p_action.schemas.card.card_data`) is an object of the field's card type, whose
+  digits are written through its ``reveal()``: the one place they leave it;
 - amounts are ``Decimal`` (``int`` is accepted as exact; ``float`` and ``bool`` are refused),
   finite, inside the bounds, with at most ``total_digits - fraction_digits`` integer digits and no
   more than ``fraction_digits`` significant decimals (``25.000`` is fine, ``25.001`` is not:
@@ -26,7 +29,8 @@ XML whitespace, no more decimals or integer digits than the facets allow; ``0`` 
 the gateway may report zero amounts) and request enums strictly, and keeps unknown elements of a
 wildcard type as xsdata ``AnyElement`` objects (text straight inside a message element, which the
 schema does not allow, is ignored). It does not enforce string lengths: what the gateway sends is
-accepted as long as it has the right shape. Every failure is an
+accepted as long as it has the right shape. Card data is read into its card type (checked; an
+empty element is absent). Every failure is an
 :class:`~c2p_action.errors.XmlError`; its message says what was wrong and where (element path,
 child number, line), never what the document contains.
 
@@ -62,6 +66,7 @@ from xsdata.formats.dataclass.serializers import XmlSerializer
 from xsdata.formats.dataclass.serializers.config import SerializerConfig
 
 from c2p_action.errors import C2PError, ConfigurationError, ValidationError, XmlError
+from c2p_action.schemas.card import CardData
 
 __all__ = [
     "MAX_EQUALS",
@@ -93,7 +98,7 @@ REFERENCE_PARSER: Final = XmlParser(context=XML_CONTEXT)
 # Compiled plans
 # ---------------------------------------------------------------------------------------------
 
-_STR, _AMOUNT, _ENUM, _MODEL, _ANY = range(5)
+_STR, _AMOUNT, _ENUM, _MODEL, _ANY, _CARD = range(6)
 
 # Field metadata keys that are not value facets.
 _STRUCTURAL_KEYS = frozenset({"name", "type", "namespace", "required", "min_occurs", "max_occurs"})
@@ -139,6 +144,7 @@ class _Field:
     enum: type[Enum] | None = None
     enum_values: Mapping[str, Enum] = dataclasses.field(default_factory=dict)
     plan: _Plan | None = None
+    card: type[CardData] | None = None
     single_text: bool = False  # a non-list string element: the reader's fast path
     # What an empty element means: XSD gives it the declared default, if any.
     empty_text: str = ""
@@ -192,8 +198,9 @@ def _compile(cls: type[Any], compiled: dict[type[Any], _Plan]) -> _Plan:
     # Registered before the fields compile, so a nested reference to this class finds it.
     compiled[cls] = plan
     fields = {f.name: f for f in dataclasses.fields(cls)}
+    card_fields: Mapping[str, type[CardData]] = getattr(cls, "__card_fields__", {})
     for var in meta.get_all_vars():
-        spec = _compile_field(cls, var, fields[var.name], compiled)
+        spec = _compile_field(cls, var, fields[var.name], compiled, card_fields.get(var.name))
         if spec.kind == _ANY:
             plan.wildcard = spec
         elif spec.is_attribute:
@@ -211,7 +218,11 @@ def _compile(cls: type[Any], compiled: dict[type[Any], _Plan]) -> _Plan:
 
 
 def _compile_field(
-    cls: type[Any], var: XmlVar, field: dataclasses.Field[Any], compiled: dict[type[Any], _Plan]
+    cls: type[Any],
+    var: XmlVar,
+    field: dataclasses.Field[Any],
+    compiled: dict[type[Any], _Plan],
+    card: type[CardData] | None = None,
 ) -> _Field:
     where = f"{cls.__name__}.{field.name}"
     metadata = dict(field.metadata)
@@ -241,6 +252,9 @@ def _compile_field(
     )
     if var.is_wildcard:
         spec.kind = _ANY
+    elif card is not None and var.types == (object,) and var.is_element and not spec.is_list:
+        spec.kind = _CARD
+        spec.card = card
     elif var.clazz is not None:
         spec.kind = _MODEL
         nested = var.clazz
@@ -402,6 +416,12 @@ def _scalar(value: object, spec: _Field, path: str, special: re.Pattern[str]) ->
     if kind == _AMOUNT:
         assert spec.amount is not None
         return _render_amount(value, spec.amount, f"{path}.{spec.xml_name}")
+    if kind == _CARD:
+        if not isinstance(value, CardData) or type(value) is not spec.card:
+            expected = spec.card.__name__ if spec.card is not None else "CardData"
+            raise ValidationError(f"{path}.{spec.xml_name}: expected a {expected}")
+        # The one place card data is revealed: the document is being written to be sealed.
+        return _escape(value.reveal(), f"{path}.{spec.xml_name}")
     assert spec.enum is not None
     if isinstance(value, spec.enum):
         return str(value.value)
@@ -588,7 +608,8 @@ def from_xml(data: bytes, cls: type[T] | Sequence[type[Any]]) -> T | Any:
         raise XmlError("xml parse: DOCTYPE is not allowed")
     plan = next((plan for plan in plans if plan.tag == root.tag), None)
     if plan is None:
-        raise XmlError(f"xml bind: root element is not {' or '.join(p.tag for p in plans)}")
+        expected = " or ".join(p.tag for p in plans)
+        raise XmlError(f"xml bind: root element is not {expected}{_root_named(root.tag)}")
     try:
         result: T = _bind(root, plan, plan.tag, _Budget())
     except C2PError:
@@ -677,6 +698,8 @@ def _parse_scalar(text: str, spec: _Field, path: str) -> object:
     if kind == _AMOUNT:
         assert spec.amount is not None
         return _parse_amount(text, spec.amount, f"{path}.{spec.xml_name}")
+    if kind == _CARD:
+        return _parse_card(text, spec, path)
     member = spec.enum_values.get(text.strip(_XML_WHITESPACE))
     if member is None:
         allowed = ", ".join(spec.enum_values)
@@ -695,6 +718,17 @@ def _parse_amount(text: str, rule: _Amount, path: str) -> Decimal:
     if len(integer.lstrip("0")) > rule.integer_digits:
         raise XmlError(f"xml bind: {path} has more than {rule.integer_digits} integer digits")
     return Decimal(text)
+
+
+def _parse_card(text: str, spec: _Field, path: str) -> CardData | None:
+    assert spec.card is not None
+    if not text.strip(_XML_WHITESPACE):
+        return None  # an empty element is an absent value
+    try:
+        return spec.card(text)
+    except ValidationError:
+        # The value is not quoted: it is card data.
+        raise XmlError(f"xml bind: {path}.{spec.xml_name} is not {spec.card.kind}") from None
 
 
 def _any_element(element: etree._Element, path: str, budget: _Budget) -> AnyElement:
@@ -731,3 +765,21 @@ def _any_element(element: etree._Element, path: str, budget: _Budget) -> AnyElem
 
 def _content(value: str | None) -> str | None:
     return value if value and value.strip() else None
+
+
+# A plain XML name without namespace, of bounded length.
+_PLAIN_ROOT = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+
+
+def _root_named(tag: object) -> str:
+    """`` (got Name)`` for the root element's name, or nothing.
+
+    Errors carry no document content, with this one exception: the NAME of the root element,
+    so that a user who gets a verified answer with a root 2C2P never published (the card-token
+    maintenance response root is not published) can report it. Only a plain XML name of at most
+    64 characters, without namespace, is shown; any other root is not named.
+    """
+    if isinstance(tag, str) and _PLAIN_ROOT.fullmatch(tag):
+        return f" (got {tag})"
+    return ""
+

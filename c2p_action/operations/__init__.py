@@ -4,6 +4,8 @@
 - :mod:`c2p_action.operations.recurring`: recurring plan inquiry, update, cancel.
 - :mod:`c2p_action.operations.installments`: installment (IPP) options.
 - :mod:`c2p_action.operations.funds`: balance, withdraw options, withdraw (JSON, JWS only).
+- :mod:`c2p_action.operations.card_token`: stored cards (add, inquiry, update, delete).
+- :mod:`c2p_action.operations.fx`: FX rates (one currency, every currency).
 
 The types (:class:`Operation`, :class:`Endpoint`, :class:`Bind`, :class:`CodeTable` ...) are in
 :mod:`c2p_action.operations._spec`; :func:`prepare` and :func:`interpret` are the two pure
@@ -29,7 +31,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from c2p_action.errors import ValidationError
-from c2p_action.operations import funds, installments, payment, recurring
+from c2p_action.operations import card_token, funds, fx, installments, payment, recurring
 from c2p_action.operations._environment import ENVIRONMENTS, Environment
 from c2p_action.operations._outcome import PreparedCall, interpret, prepare
 from c2p_action.operations._result import Result
@@ -93,7 +95,7 @@ __all__ = [
 ]
 
 #: The family modules; each declares ``OPERATIONS``.
-FAMILIES: Final = (payment, recurring, installments, funds)
+FAMILIES: Final = (payment, recurring, installments, funds, card_token, fx)
 
 
 def all_operations() -> tuple[Operation[Any, Any], ...]:
