@@ -52,6 +52,10 @@ if TYPE_CHECKING:
         ValidationError,
         XmlError,
     )
+    from c2p_action.explanations import (
+        Explanation,
+        explain,
+    )
     from c2p_action.keys import (
         AwsKmsKeyProvider,
         Pkcs11KeyProvider,
@@ -98,6 +102,7 @@ _LAZY: dict[str, str] = {
     "ConfigurationError": "c2p_action.errors",
     "DecryptionError": "c2p_action.errors",
     "Emulator": "c2p_action.emulator",
+    "Explanation": "c2p_action.explanations",
     "Faults": "c2p_action.emulator",
     "GatewayError": "c2p_action.errors",
     "GatewayFailureError": "c2p_action.errors",
@@ -134,6 +139,7 @@ _LAZY: dict[str, str] = {
     "TransportError": "c2p_action.errors",
     "ValidationError": "c2p_action.errors",
     "XmlError": "c2p_action.errors",
+    "explain": "c2p_action.explanations",
     "fingerprint": "c2p_action.keys",
     "generate_merchant_keys": "c2p_action.keys",
     "inspect": "c2p_action.codec",
@@ -153,6 +159,7 @@ __all__ = [
     "ConfigurationError",
     "DecryptionError",
     "Emulator",
+    "Explanation",
     "Faults",
     "GatewayError",
     "GatewayFailureError",
@@ -189,6 +196,7 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "XmlError",
+    "explain",
     "fingerprint",
     "generate_merchant_keys",
     "inspect",

@@ -37,8 +37,13 @@ Messages name the step that failed and never contain key material, plaintext or 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from c2p_action.explanations import Explanation
 
 __all__ = [
     "AmountError",
@@ -205,7 +210,9 @@ class GatewayError(C2PError):
     ``.known`` false, and compares equal to the raw string); ``description`` is the gateway's
     own text; ``response`` is the verified, decrypted response model; ``operation`` names the
     call; ``idempotency_id`` is the id the request carried (persist it to retry the same
-    logical operation safely).
+    logical operation safely). ``explanation`` says what the code means in plain words and,
+    for set-up problems, what to check (:func:`c2p_action.explain`); ``str()`` includes it
+    while the ``c2p_action`` logger is enabled for DEBUG.
     """
 
     def __init__(
@@ -216,6 +223,7 @@ class GatewayError(C2PError):
         *,
         idempotency_id: str | None = None,
         operation: str | None = None,
+        explanation: Explanation | None = None,
     ) -> None:
         super().__init__(f"gateway refused the request: {code} {description}".rstrip())
         self.code = code
@@ -223,6 +231,17 @@ class GatewayError(C2PError):
         self.response = response
         self.idempotency_id = idempotency_id
         self.operation = operation
+        self.explanation = explanation
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        if self.explanation is not None and _LIBRARY_LOGGER.isEnabledFor(logging.DEBUG):
+            return f"{message}\n{self.explanation}"
+        return message
+
+
+#: Explanations join a GatewayError's text while this logger is enabled for DEBUG.
+_LIBRARY_LOGGER = logging.getLogger("c2p_action")
 
 
 class NotFoundError(GatewayError):

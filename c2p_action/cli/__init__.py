@@ -16,6 +16,7 @@ from c2p_action.cli.batch import refund_batch_command
 from c2p_action.cli.decode import decode_command
 from c2p_action.cli.demo import demo_command
 from c2p_action.cli.emulator import emulator_group
+from c2p_action.cli.explain import explain_command
 from c2p_action.cli.hsm import hsm
 from c2p_action.cli.keygen import keygen_command
 from c2p_action.cli.ops import COMMANDS
@@ -66,5 +67,5 @@ def main(verbose: int) -> None:
 
 
 for _command in (*COMMANDS, refund_batch_command, decode_command, keygen_command,
-                 emulator_group, demo_command, hsm):
+                 emulator_group, demo_command, hsm, explain_command):
     main.add_command(_command)
