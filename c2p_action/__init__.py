@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         TokenFormatError,
         TransportError,
         ValidationError,
+        WaitTimeoutError,
         XmlError,
     )
     from c2p_action.explanations import (
@@ -138,6 +139,7 @@ _LAZY: dict[str, str] = {
     "TransactionStatus": "c2p_action.schemas",
     "TransportError": "c2p_action.errors",
     "ValidationError": "c2p_action.errors",
+    "WaitTimeoutError": "c2p_action.errors",
     "XmlError": "c2p_action.errors",
     "explain": "c2p_action.explanations",
     "fingerprint": "c2p_action.keys",
@@ -195,6 +197,7 @@ __all__ = [
     "TransactionStatus",
     "TransportError",
     "ValidationError",
+    "WaitTimeoutError",
     "XmlError",
     "explain",
     "fingerprint",

@@ -16,7 +16,8 @@
     │   └── JsonError            a JSON body that is malformed, hostile or off-schema
     ├── ResponseMismatchError    a verified answer about another request (never retried blindly)
     ├── TransportError           the request got no complete HTTP answer (``retryable``)
-    │   └── HttpStatusError      the gateway answered with a non-2xx HTTP status
+    │   ├── HttpStatusError      the gateway answered with a non-2xx HTTP status
+    │   └── WaitTimeoutError     a wait for a final outcome (a pending refund) ran out
     └── GatewayError             a verified answer whose code is neither success nor pending
         ├── NotFoundError             unknown transaction or merchant (01, 03, 14-16, 53)
         ├── InvalidRequestError       refused as malformed (02, 04, 05, 10, 11, 13, 17)
@@ -68,6 +69,7 @@ __all__ = [
     "TransportError",
     "UnknownOptionError",
     "ValidationError",
+    "WaitTimeoutError",
     "XmlError",
 ]
 
@@ -200,6 +202,18 @@ class HttpStatusError(TransportError):
     def __init__(self, status: int, message: str | None = None) -> None:
         super().__init__(message or f"gateway answered HTTP {status}", retryable=status >= 500)
         self.status = status
+
+
+class WaitTimeoutError(TransportError):
+    """A wait for a final outcome ran out (``wait_for_refund``): the outcome is still open.
+
+    ``last_status`` is the last status seen (``RP`` ...; ``None`` when the refund was not in
+    the list yet). Waiting again later is safe: it only polls.
+    """
+
+    def __init__(self, message: str, *, last_status: str | None = None) -> None:
+        super().__init__(message, retryable=True)
+        self.last_status = last_status
 
 
 class GatewayError(C2PError):

@@ -10,8 +10,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import c2p_action
@@ -20,6 +22,7 @@ from c2p_action.emulator import Emulator
 from c2p_action.errors import GatewayError, NotAllowedError, NotFoundError, ValidationError
 from c2p_action.explanations import Explanation, Kind, explain, explanation_for, tables
 from c2p_action.explanations import register_explanations as register
+from c2p_action.keys import certificate_for
 from c2p_action.operations import all_operations
 from c2p_action.schemas import GatewayCode, RespCode, TransactionStatus
 from c2p_action.transports import InProcessTransport
@@ -242,3 +245,36 @@ def test_explain_command() -> None:
     listing = run(["explain", "--list", "--family", "respCode", "--json"])
     assert listing.returncode == 0
     assert [item["code"] for item in json.loads(listing.stdout)] == [c.value for c in RespCode]
+
+
+def test_a_refusal_is_explained_with_the_explain_flag(
+    tmp_path: Path,
+    emulator: Emulator,
+    other_private: rsa.RSAPrivateKey,
+    gateway_private: rsa.RSAPrivateKey,
+) -> None:
+    key = tmp_path / "m.pem"
+    key.write_bytes(
+        other_private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert = tmp_path / "g.cer"
+    cert.write_bytes(certificate_for(gateway_private).public_bytes(serialization.Encoding.PEM))
+    with emulator.start_server() as server:
+        env = {
+            "C2P_MERCHANT_ID": MERCHANT,
+            "C2P_MERCHANT_KEY": str(key),
+            "C2P_GATEWAY_KEY": str(cert),
+            "C2P_ENVIRONMENT": server.base_url,
+        }
+        plain = run(["refund", "EXP-A", "1.00"], env)
+        explained = run(["refund", "EXP-A", "1.00", "--explain"], env)
+        as_json = run(["refund", "EXP-A", "1.00", "--json"], env)
+    assert plain.returncode == explained.returncode == 4
+    assert "Likely causes" not in plain.stderr
+    assert "41 (Refund not allowed)" in explained.stderr
+    assert "void it instead" in explained.stderr
+    assert json.loads(as_json.stdout)["explanation"]["code"] == "41"

@@ -40,6 +40,7 @@ __all__ = [
     "result_record",
     "settings_from",
     "setup_logging",
+    "trace_option",
     "wants_explanation",
 ]
 
@@ -204,6 +205,18 @@ def explain_option(function: F) -> F:
 def wants_explanation(ctx: click.Context) -> bool:
     """Whether the running command was given ``--explain``."""
     return bool(ctx.meta.get(_EXPLAIN_META))
+
+
+def trace_option(function: F) -> F:
+    """``--trace FILE``: append a shareable record of each call (no keys, tokens or card data)."""
+    return click.option(
+        "--trace",
+        "trace",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Append one JSON line per call to FILE: headers, sizes, timings, the redacted"
+        " request and the verified answer; safe to share. Read it with `2c2p decode --trace`.",
+    )(function)
 
 
 def report_error(ctx: click.Context, error: BaseException) -> ExitCode:
