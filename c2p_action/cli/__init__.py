@@ -15,6 +15,7 @@ from c2p_action.cli._common import EXIT_CODES_HELP, ExitCode, report_error, setu
 from c2p_action.cli.batch import refund_batch_command
 from c2p_action.cli.decode import decode_command
 from c2p_action.cli.demo import demo_command
+from c2p_action.cli.doctor import doctor_command
 from c2p_action.cli.emulator import emulator_group
 from c2p_action.cli.explain import explain_command
 from c2p_action.cli.hsm import hsm
@@ -67,5 +68,6 @@ def main(verbose: int) -> None:
 
 
 for _command in (*COMMANDS, refund_batch_command, decode_command, keygen_command,
-                 emulator_group, demo_command, hsm, explain_command):
+                 emulator_group, demo_command, hsm, explain_command,
+                 doctor_command):
     main.add_command(_command)

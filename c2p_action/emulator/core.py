@@ -60,6 +60,8 @@ from c2p_action.errors import (
 from c2p_action.transports.base import TransportRequest, TransportResponse
 
 if TYPE_CHECKING:
+    import ssl
+
     from aiohttp import web
 
     from c2p_action.emulator.server import RunningServer
@@ -457,15 +459,21 @@ class Emulator:
         return create_app(self, poll_interval=poll_interval)
 
     def start_server(
-        self, host: str = "127.0.0.1", port: int = 0, *, poll_interval: float = 0.5
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        poll_interval: float = 0.5,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> RunningServer:
         """Serve over HTTP from a background thread (port 0: any free port); use as a
-        context manager. ``server.url`` is the full endpoint URL.
+        context manager. ``server.url`` is the full endpoint URL. With ``ssl_context`` (a
+        server-side context holding a certificate) it serves HTTPS.
         """
         from c2p_action.emulator.server import RunningServer
 
         app = self.app(poll_interval=poll_interval)
-        return RunningServer(app, host, port, path=ACTION_PATH).start()
+        return RunningServer(app, host, port, path=ACTION_PATH, ssl_context=ssl_context).start()
 
 
 #: The payment process family's roots, answered by the core itself on the action path.

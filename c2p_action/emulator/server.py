@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import threading
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Self
@@ -85,16 +86,24 @@ class RunningServer:
     """An aiohttp application served from a background thread on an (ephemeral) local port.
 
     ``with emulator.start_server() as server: ... server.url ...``; also serves any other
-    application (a notification receiver in a test, for example) at ``path``.
+    application (a notification receiver in a test, for example) at ``path``. With
+    ``ssl_context`` (a server-side ``ssl.SSLContext`` holding the certificate) it serves HTTPS.
     """
 
     def __init__(
-        self, app: web.Application, host: str = "127.0.0.1", port: int = 0, *, path: str = ""
+        self,
+        app: web.Application,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        path: str = "",
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.app = app
         self.host = host
         self.port = port
         self.path = path
+        self.ssl_context = ssl_context
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
         self._ready = threading.Event()
@@ -108,8 +117,9 @@ class RunningServer:
 
     @property
     def base_url(self) -> str:
-        """``http://host:port``: what a client takes as its ``environment``."""
-        return f"http://{self.host}:{self.port}"
+        """``http://host:port`` (``https`` with TLS): what a client takes as its ``environment``."""
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def start(self) -> Self:
         """Start serving (once); returns when the port is bound."""
@@ -137,7 +147,8 @@ class RunningServer:
     async def _start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self.ssl_context)
+        await site.start()
         self.port = self._runner.addresses[0][1]
 
     async def _stop(self) -> None:
