@@ -20,6 +20,7 @@ from c2p_action.cli.emulator import emulator_group
 from c2p_action.cli.explain import explain_command
 from c2p_action.cli.hsm import hsm
 from c2p_action.cli.keygen import keygen_command
+from c2p_action.cli.listen import listen_command
 from c2p_action.cli.ops import COMMANDS
 from c2p_action.errors import C2PError
 
@@ -69,5 +70,5 @@ def main(verbose: int) -> None:
 
 for _command in (*COMMANDS, refund_batch_command, decode_command, keygen_command,
                  emulator_group, demo_command, hsm, explain_command,
-                 doctor_command):
+                 doctor_command, listen_command):
     main.add_command(_command)
