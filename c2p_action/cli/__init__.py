@@ -13,6 +13,7 @@ import click
 
 from c2p_action.cli._common import EXIT_CODES_HELP, ExitCode, report_error, setup_logging
 from c2p_action.cli.batch import refund_batch_command
+from c2p_action.cli.conformance import conformance_command
 from c2p_action.cli.decode import decode_command
 from c2p_action.cli.demo import demo_command
 from c2p_action.cli.doctor import doctor_command
@@ -69,6 +70,7 @@ def main(verbose: int) -> None:
 
 
 for _command in (*COMMANDS, refund_batch_command, decode_command, keygen_command,
-                 emulator_group, demo_command, hsm, explain_command,
-                 doctor_command, listen_command):
+                 emulator_group, demo_command, hsm):
+    main.add_command(_command)
+for _command in (doctor_command, explain_command, listen_command, conformance_command):
     main.add_command(_command)
