@@ -18,6 +18,7 @@
     ├── TransportError           the request got no complete HTTP answer (``retryable``)
     │   ├── HttpStatusError      the gateway answered with a non-2xx HTTP status
     │   └── OutcomeUnknownError  a request never repeated (a withdrawal) lost its answer
+    │   └── WaitTimeoutError     a wait for a final outcome (a pending refund) ran out
     └── GatewayError             a verified answer whose code is neither success nor pending
         ├── NotFoundError             unknown transaction or merchant (01, 03, 14-16, 53)
         ├── InvalidRequestError       refused as malformed (02, 04, 05, 10, 11, 13, 17)
@@ -38,8 +39,13 @@ Messages name the step that failed and never contain key material, plaintext or 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from c2p_action.explanations import Explanation
 
 __all__ = [
     "AmountError",
@@ -65,6 +71,7 @@ __all__ = [
     "TransportError",
     "UnknownOptionError",
     "ValidationError",
+    "WaitTimeoutError",
     "XmlError",
 ]
 
@@ -218,6 +225,16 @@ class OutcomeUnknownError(TransportError):
         )
         self.operation = operation
         self.check = check
+class WaitTimeoutError(TransportError):
+    """A wait for a final outcome ran out (``wait_for_refund``): the outcome is still open.
+
+    ``last_status`` is the last status seen (``RP`` ...; ``None`` when the refund was not in
+    the list yet). Waiting again later is safe: it only polls.
+    """
+
+    def __init__(self, message: str, *, last_status: str | None = None) -> None:
+        super().__init__(message, retryable=True)
+        self.last_status = last_status
 
 
 class GatewayError(C2PError):
@@ -228,7 +245,9 @@ class GatewayError(C2PError):
     ``.known`` false, and compares equal to the raw string); ``description`` is the gateway's
     own text; ``response`` is the verified, decrypted response model; ``operation`` names the
     call; ``idempotency_id`` is the id the request carried (persist it to retry the same
-    logical operation safely).
+    logical operation safely). ``explanation`` says what the code means in plain words and,
+    for set-up problems, what to check (:func:`c2p_action.explain`); ``str()`` includes it
+    while the ``c2p_action`` logger is enabled for DEBUG.
     """
 
     def __init__(
@@ -239,6 +258,7 @@ class GatewayError(C2PError):
         *,
         idempotency_id: str | None = None,
         operation: str | None = None,
+        explanation: Explanation | None = None,
     ) -> None:
         super().__init__(f"gateway refused the request: {code} {description}".rstrip())
         self.code = code
@@ -246,6 +266,17 @@ class GatewayError(C2PError):
         self.response = response
         self.idempotency_id = idempotency_id
         self.operation = operation
+        self.explanation = explanation
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        if self.explanation is not None and _LIBRARY_LOGGER.isEnabledFor(logging.DEBUG):
+            return f"{message}\n{self.explanation}"
+        return message
+
+
+#: Explanations join a GatewayError's text while this logger is enabled for DEBUG.
+_LIBRARY_LOGGER = logging.getLogger("c2p_action")
 
 
 class NotFoundError(GatewayError):

@@ -3,7 +3,8 @@
 The rule for code blocks in README.md and docs/, visible to every reader of the sources:
 
 - ```` ```python ```` blocks are complete programs: each runs as written, in a fresh
-  interpreter, in an empty directory;
+  interpreter, in an empty directory; a page that says ``<!-- docs-test: one-session -->`` (and
+  tells its reader so) has examples that build on each other: they run in order, as one program;
 - ```` ```python test_name.py ```` blocks are complete pytest modules: each runs under pytest
   (with this library's pytest plugin, as in a user's project);
 - ```` ```py ```` blocks are fragments (they need the reader's own keys, account or network):
@@ -68,8 +69,24 @@ def _blocks(page: Path) -> list[Block]:
     return found
 
 
+SESSION_MARKER = "<!-- docs-test: one-session -->"
+
+
+def _sessions(blocks: list[Block]) -> list[Block]:
+    """The script blocks, those of a one-session page joined into one program."""
+    out: list[Block] = []
+    for page in PAGES:
+        scripts = [b for b in blocks if b.page == page and b.language == "python" and not b.info]
+        if scripts and SESSION_MARKER in page.read_text(encoding="utf-8"):
+            joined = "\n\n".join(b.source for b in scripts)
+            out.append(Block(page, scripts[0].line, "python", "", joined, scripts[0].before))
+        else:
+            out += scripts
+    return out
+
+
 BLOCKS = [block for page in PAGES for block in _blocks(page)]
-SCRIPTS = [b for b in BLOCKS if b.language == "python" and not b.info]
+SCRIPTS = _sessions(BLOCKS)
 MODULES = [b for b in BLOCKS if b.language == "python" and b.info]
 FRAGMENTS = [b for b in BLOCKS if b.language == "py"]
 

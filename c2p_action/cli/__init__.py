@@ -14,14 +14,18 @@ import click
 from c2p_action.cli._common import EXIT_CODES_HELP, ExitCode, report_error, setup_logging
 from c2p_action.cli.batch import refund_batch_command
 from c2p_action.cli.card_tokens import tokens_group
+from c2p_action.cli.conformance import conformance_command
 from c2p_action.cli.decode import decode_command
 from c2p_action.cli.demo import demo_command
+from c2p_action.cli.doctor import doctor_command
 from c2p_action.cli.emulator import emulator_group
+from c2p_action.cli.explain import explain_command
 from c2p_action.cli.funds import COMMANDS as FUNDS_COMMANDS
 from c2p_action.cli.fx import fx_group
 from c2p_action.cli.hsm import hsm
 from c2p_action.cli.installments import installments_command
 from c2p_action.cli.keygen import keygen_command
+from c2p_action.cli.listen import listen_command
 from c2p_action.cli.ops import COMMANDS
 from c2p_action.cli.recurring import recurring_group
 from c2p_action.errors import C2PError
@@ -73,4 +77,6 @@ def main(verbose: int) -> None:
 for _command in (*COMMANDS, refund_batch_command, decode_command, keygen_command,
                  emulator_group, demo_command, hsm, recurring_group, installments_command,
                  *FUNDS_COMMANDS, tokens_group, fx_group):
+    main.add_command(_command)
+for _command in (doctor_command, explain_command, listen_command, conformance_command):
     main.add_command(_command)

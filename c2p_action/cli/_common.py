@@ -38,16 +38,20 @@ __all__ = [
     "connection_options",
     "error_record",
     "exit_code_for",
+    "explain_option",
     "json_option",
     "response_record",
     "result_record",
     "settings_from",
     "setup_logging",
+    "trace_option",
+    "wants_explanation",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _JSON_META: Final = "c2p_action.json"
+_EXPLAIN_META: Final = "c2p_action.explain"
 
 
 class ExitCode(IntEnum):
@@ -185,6 +189,8 @@ def error_record(error: BaseException) -> dict[str, Any]:
     if isinstance(error, GatewayError):
         record["code"] = str(error.code)
         record["description"] = error.description
+        if error.explanation is not None:
+            record["explanation"] = error.explanation.as_dict()
         if isinstance(error.response, PaymentProcessResponse):
             record["response"] = response_record(error.response)
     return record
@@ -250,12 +256,50 @@ def wants_json(ctx: click.Context) -> bool:
     return bool(ctx.meta.get(_JSON_META))
 
 
+def _remember_explain(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta[_EXPLAIN_META] = value
+    return value
+
+
+def explain_option(function: F) -> F:
+    """``--explain``: say what a gateway code means and, for set-up problems, what to check."""
+    return click.option(
+        "--explain",
+        "explain",
+        is_flag=True,
+        callback=_remember_explain,
+        expose_value=False,
+        is_eager=True,
+        help="Explain the gateway's code in plain words (likely causes and what to check).",
+    )(function)
+
+
+def wants_explanation(ctx: click.Context) -> bool:
+    """Whether the running command was given ``--explain``."""
+    return bool(ctx.meta.get(_EXPLAIN_META))
+
+
+def trace_option(function: F) -> F:
+    """``--trace FILE``: append a shareable record of each call (no keys, tokens or card data)."""
+    return click.option(
+        "--trace",
+        "trace",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Append one JSON line per call to FILE: headers, sizes, timings, the redacted"
+        " request and the verified answer; safe to share. Read it with `2c2p decode --trace`.",
+    )(function)
+
+
 def report_error(ctx: click.Context, error: BaseException) -> ExitCode:
     """Print ``error`` (stderr, and stdout as JSON with ``--json``); return its exit code."""
     code = exit_code_for(error)
     if wants_json(ctx):
         click.echo(json.dumps(error_record(error), indent=2))
     click.echo(f"Error ({type(error).__name__}): {cli_message(error)}", err=True)
+    explanation = getattr(error, "explanation", None)
+    if wants_explanation(ctx) and explanation is not None and explanation.summary not in str(error):
+        click.echo(str(explanation), err=True)
     idempotency_id = getattr(error, "idempotency_id", None)
     if code is ExitCode.TRANSPORT and idempotency_id:
         click.echo(

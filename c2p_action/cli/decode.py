@@ -2,7 +2,8 @@
 
 Steps: parse (both headers, no key) -> verify the signature (``--gateway-cert``) -> decrypt
 (``--merchant-key``) -> parse and pretty-print the XML. Nothing is decrypted unless its
-signature verified first, as in the codec.
+signature verified first, as in the codec. ``--trace FILE`` reads back a trace written by
+``Client(trace=...)`` or ``--trace`` instead.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import click
 from lxml import etree
 
 from c2p_action.cli._common import exit_code_for, json_option, response_record, table
-from c2p_action.client import redact_xml
+from c2p_action.client import read_trace, redact_xml
 from c2p_action.codec import Codec, from_xml, inspect, verify_signature
 from c2p_action.errors import C2PError
 from c2p_action.keys import fingerprint
@@ -102,8 +103,71 @@ def _run(steps: _Steps, token: str, gateway_cert: str | None, merchant_key: str 
         return None
 
 
+def _headers(token: dict[str, Any] | None) -> str:
+    if not token:
+        return "-"
+    if not token.get("parsed"):
+        return f"not a token ({token.get('error')}, {token.get('length')} bytes)"
+    parts = [f"JWS {json.dumps(token['jws_header'])} {json.dumps(token['jws_sizes'])}"]
+    if token.get("jwe_header"):
+        parts.append(f"JWE {json.dumps(token['jwe_header'])} {json.dumps(token['jwe_sizes'])}")
+    return "; ".join(parts)
+
+
+def _answer(response: dict[str, Any] | None) -> str:
+    if not response:
+        return "-"
+    kind = response.get("kind")
+    if kind == "token":
+        return "token: " + _headers(response.get("token"))
+    if kind == "html":
+        return f"an HTML page ({response.get('title') or 'no title'}), not a gateway token"
+    return f"{kind} body of {response.get('length')} bytes ({response.get('content_type')})"
+
+
+def _show_trace(records: list[dict[str, Any]]) -> str:
+    blocks = []
+    for number, record in enumerate(records, start=1):
+        outcome = record.get("outcome", "?")
+        code = ""
+        if "code" in record:
+            code = f" {record['code']} {record.get('description', '')}".rstrip()
+        rows: list[tuple[str, object]] = [
+            (f"call {number}", f"{record.get('operation')}  {outcome}{code}"),
+            ("started", record.get("started_at")),
+            ("duration", f"{record.get('duration_ms')} ms"),
+            ("endpoint", record.get("endpoint")),
+            ("idempotency id", record.get("idempotency_id")),
+            ("request (redacted)", json.dumps(record.get("request"))),
+        ]
+        for attempt in record.get("attempts", []):
+            label = f"attempt {attempt.get('attempt')}"
+            status = attempt.get("http_status")
+            rows += [
+                (label, f"HTTP {status if status is not None else '-'},"
+                        f" {attempt.get('duration_ms', '-')} ms"),
+                ("  sent", _headers(attempt.get("request_token"))),
+                ("  answer", _answer(attempt.get("response"))),
+            ]
+            if "error" in attempt:
+                error = attempt["error"]
+                rows.append(("  error", f"{error.get('type')}: {error.get('message')}"))
+        rows.append(("verified answer", json.dumps(record.get("response"))
+                     if record.get("verified") else "none"))
+        if "error" in record:
+            error = record["error"]
+            rows.append(("error", f"{error.get('type')}: {error.get('message')}"))
+        explanation = record.get("explanation")
+        if explanation:
+            rows.append(("explanation", explanation.get("summary")))
+            rows += [("  likely cause", cause) for cause in explanation.get("causes", [])]
+            rows += [("  check", check) for check in explanation.get("checks", [])]
+        blocks.append(table(rows))
+    return "\n\n".join(blocks) if blocks else "(empty trace)"
+
+
 @click.command("decode")
-@click.argument("token", metavar="TOKEN|-")
+@click.argument("token", metavar="TOKEN|-", required=False)
 @click.option(
     "--gateway-cert",
     "--gateway-key",
@@ -125,14 +189,22 @@ def _run(steps: _Steps, token: str, gateway_cert: str | None, merchant_key: str 
     show_default=True,
     help="Environment variable holding the merchant key file's password.",
 )
+@click.option(
+    "--trace",
+    "trace_file",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Read back a trace file (written by --trace or Client(trace=...)) instead of a token.",
+)
 @json_option
 @click.pass_context
 def decode_command(
     ctx: click.Context,
-    token: str,
+    token: str | None,
     gateway_cert: str | None,
     merchant_key: str | None,
     merchant_key_password_env: str,
+    trace_file: str | None,
     as_json: bool,
 ) -> None:
     """Show what a gateway token (response or notification) holds; TOKEN or - for stdin.
@@ -140,7 +212,19 @@ def decode_command(
     Always: both protected headers and segment sizes (no key needed). With --gateway-cert:
     the signature is verified. With --merchant-key as well: decrypted, and the XML parsed and
     pretty-printed. A failure names its step and exits with the codec (6) or key (3) code.
+    With --trace FILE: each recorded call, its attempts, headers, timings and answer.
     """
+    if trace_file is not None:
+        if token is not None:
+            raise click.UsageError("give a TOKEN or --trace FILE, not both")
+        records = list(read_trace(trace_file))
+        if as_json:
+            click.echo(json.dumps({"ok": True, "calls": records}, indent=2))
+        else:
+            click.echo(_show_trace(records))
+        return
+    if token is None:
+        raise click.UsageError("give a TOKEN (or - for stdin), or --trace FILE")
     if merchant_key is not None and gateway_cert is None:
         raise click.UsageError(
             "--merchant-key needs --gateway-cert: nothing is decrypted before its signature"

@@ -8,20 +8,26 @@ real envelope: signed and encrypted by the emulator, verified and decrypted by t
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Final
 
 import click
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from c2p_action.cli._common import ExitCode
-from c2p_action.client import Client, PaymentResult, RetryPolicy
+from c2p_action.client import SANDBOX_CERTIFICATE, Client, PaymentResult, RetryPolicy, Settings
 from c2p_action.codec import Codec
+from c2p_action.doctor import Level, iter_lines, run_checks
 from c2p_action.emulator import Emulator, Method
 from c2p_action.emulator.notifier import DeliverySchedule
 from c2p_action.errors import CodecError, GatewayError
+from c2p_action.explanations import explain
+from c2p_action.keys import LoadedPublicKey, certificate_for
 from c2p_action.notifications import parse_notification
 from c2p_action.schemas import PaymentProcessResponse
 from c2p_action.transports import InProcessTransport
@@ -136,6 +142,35 @@ def _steps(client: Client, emulator: Emulator, refund_id: list[str]) -> list[_St
     ]
 
 
+def _going_live(merchant_key: rsa.RSAPrivateKey, gateway_key: rsa.RSAPrivateKey) -> bool:
+    """The last steps: ``doctor`` before the first live call, ``explain`` for a refusal."""
+    click.echo("\n11. Before going live: `2c2p doctor` (here the keys and certificates only;"
+               " it also checks DNS, TCP, TLS, what answers, the clock, and one --live inquiry)")
+    gateway = LoadedPublicKey(gateway_key.public_key(),
+                              certificate=certificate_for(gateway_key, common_name="gateway"))
+    settings = Settings(merchant_id=MERCHANT_ID, merchant_key=merchant_key, gateway_key=gateway,
+                        environment="production")
+    with tempfile.TemporaryDirectory() as folder:
+        uploaded = Path(folder) / "merchant.cer"
+        uploaded.write_bytes(certificate_for(merchant_key).public_bytes(Encoding.PEM))
+        good = run_checks(settings, merchant_certificate=str(uploaded), network=False)
+    for line in iter_lines(good):
+        click.echo(f"   {line}")
+    click.echo("   The classic mistake, caught: 2C2P's sandbox certificate with production")
+    wrong = run_checks(settings.replace(gateway_key=str(SANDBOX_CERTIFICATE)), network=False)
+    caught = [c for c in wrong.checks if c.level is Level.ERROR]
+    for check in caught:
+        click.echo(f"   {check.level.value:<8} {check.name}: {check.message}")
+        click.echo(f"            -> {check.advice}")
+    click.echo("\n12. A refusal explained: `2c2p explain 30` (and 96, the set-up classic)")
+    for code in ("30", "96"):
+        found = explain(code)
+        click.echo(f"   {found.code} ({found.meaning}): {found.summary}")
+        for cause in found.causes[:2]:
+            click.echo(f"      likely: {cause}")
+    return good.ok and [c.name for c in caught] == ["gateway certificate"]
+
+
 @click.command("demo")
 @click.option("--key-size", default=2048, show_default=True, type=click.IntRange(2048, 4096),
               help="Size of the throwaway merchant key (real merchant keys are 4096).")
@@ -180,6 +215,7 @@ def demo_command(ctx: click.Context, key_size: int) -> None:
                f" ({', '.join(f'{r.amount} {r.status}' for r in refunds)}): the retried refund"
                " was answered, not repeated.")
     ok = ok and len(refunds) == 2
+    ok = _going_live(merchant_key, gateway_key) and ok
     if not ok:
         click.echo("The story did not go as expected.", err=True)
         ctx.exit(ExitCode.INTERNAL)

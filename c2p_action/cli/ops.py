@@ -1,23 +1,29 @@
-"""``2c2p refund|void|settle|inquiry|refund-status``: one call, its verified answer printed."""
+"""``2c2p refund|void|settle|inquiry|refund-status|reverse``: one call, its verified answer
+printed (``refund --wait`` also waits for a pending refund's final status)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import click
 
 from c2p_action.cli._common import (
     AmountCommand,
+    ExitCode,
     Output,
     connection_options,
+    explain_option,
     grid,
     json_option,
     result_record,
     settings_from,
     table,
+    trace_option,
+    wants_explanation,
 )
-from c2p_action.client import Client, PaymentResult, RefundOptions
+from c2p_action.client import Client, PaymentResult, RefundOptions, RefundWait, Reversal
+from c2p_action.explanations import explanation_for
 
 __all__ = ["COMMANDS"]
 
@@ -57,12 +63,29 @@ def _show(operation: str, result: PaymentResult, as_json: bool) -> None:
         text += "\n\n" + refunds
     if result.pending:
         text += "\n\nPending (42): the final status comes to the notify URL, or poll refund-status."
+    if wants_explanation(click.get_current_context()):
+        text += "\n\n" + str(explanation_for(result.code))
     click.echo(text)
 
 
-def _call(options: dict[str, Any], run: Callable[[Client], PaymentResult]) -> PaymentResult:
-    with Client(settings=settings_from(options)) as client:
+_R = TypeVar("_R")
+
+
+def _call(options: dict[str, Any], run: Callable[[Client], _R]) -> _R:
+    with Client(settings=settings_from(options), trace=options.get("trace")) as client:
         return run(client)
+
+
+def _wait_record(wait: RefundWait) -> dict[str, Any]:
+    return {
+        "reference": wait.reference,
+        "status": wait.status.value,
+        "final": wait.final,
+        "succeeded": wait.succeeded,
+        "amount": None if wait.amount is None else f"{wait.amount:f}",
+        "source": wait.source,
+        "polls": wait.polls,
+    }
 
 
 @click.command("refund", cls=AmountCommand)
@@ -76,9 +99,34 @@ def _call(options: dict[str, Any], run: Callable[[Client], PaymentResult]) -> Pa
 @click.option("--account-name", help="APM refunds: account holder name.")
 @click.option("--account-number", help="APM refunds: account number (never printed).")
 @click.option("--user-defined", multiple=True, help="userDefined1..5, in order (repeatable).")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="If the refund is pending (42), poll refund-status"
+    " until it is final; exit 4 if it then fails.",
+)
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    help="Seconds --wait waits before giving up (exit 5).",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="Seconds before --wait's first poll (then 1.5x longer).",
+)
 @connection_options
+@trace_option
+@explain_option
 @json_option
+@click.pass_context
 def refund_command(
+    ctx: click.Context,
+    /,
     invoice: str,
     amount: str,
     idempotency_id: str | None,
@@ -89,13 +137,17 @@ def refund_command(
     account_name: str | None,
     account_number: str | None,
     user_defined: tuple[str, ...],
+    wait: bool,
+    wait_timeout: float,
+    poll: float,
     as_json: bool,
     **options: Any,
 ) -> None:
     """Refund AMOUNT of the settled transaction INVOICE.
 
     AMOUNT has at most two decimals (25.00). Without --idempotency-id a fresh id is sent and
-    printed: keep it to retry this same refund safely.
+    printed: keep it to retry this same refund safely. With --wait, a pending refund is
+    followed until its final status (a timeout exits 5: the refund is still pending).
     """
     given = {
         "idempotency_id": idempotency_id,
@@ -109,8 +161,39 @@ def refund_command(
     extra: RefundOptions = {k: v for k, v in given.items() if v is not None}  # type: ignore[assignment]
     if user_defined:
         extra["user_defined"] = list(user_defined)
-    result = _call(options, lambda client: client.refund(invoice, amount, **extra))
-    _show("refund", result, as_json)
+    if not wait:
+        result = _call(options, lambda client: client.refund(invoice, amount, **extra))
+        _show("refund", result, as_json)
+        return
+
+    def refund_and_wait(client: Client) -> tuple[PaymentResult, RefundWait | None]:
+        result = client.refund(invoice, amount, **extra)
+        if not result.pending:
+            return result, None
+        if not as_json:
+            _show("refund", result, as_json)
+            click.echo(
+                f"\nWaiting for refund {result.refund_reference_no} (up to {wait_timeout:g}s) ..."
+            )
+        return result, client.wait_for_refund(invoice, result, timeout=wait_timeout, poll=poll)
+
+    result, waited = _call(options, refund_and_wait)
+    if as_json:
+        record = result_record("refund", result)
+        record["wait"] = None if waited is None else _wait_record(waited)
+        Output(True).emit(record, [])
+    elif waited is None:
+        _show("refund", result, as_json)
+    else:
+        click.echo(
+            f"Refund {waited.reference}: {waited.status.value}"
+            f" ({'confirmed' if waited.succeeded else 'failed'}; from {waited.source}"
+            f" after {waited.polls} poll(s))"
+        )
+        if wants_explanation(ctx):
+            click.echo(str(explanation_for(waited.status)))
+    if waited is not None and not waited.succeeded:
+        ctx.exit(ExitCode.REFUSED)
 
 
 def _action_command(name: str, summary: str, *, amount_required: bool = True) -> click.Command:
@@ -122,6 +205,8 @@ def _action_command(name: str, summary: str, *, amount_required: bool = True) ->
     @click.option("--idempotency-id", help=_IDEMPOTENCY_HELP)
     @click.option("--child-merchant-id", help="Child merchant ID.")
     @connection_options
+    @trace_option
+    @explain_option
     @json_option
     def command(
         invoice: str,
@@ -148,6 +233,8 @@ def _query_command(name: str, method: str, summary: str) -> click.Command:
     @click.argument("amount", required=False)
     @click.option("--child-merchant-id", help="Child merchant ID.")
     @connection_options
+    @trace_option
+    @explain_option
     @json_option
     def command(
         invoice: str,
@@ -164,8 +251,78 @@ def _query_command(name: str, method: str, summary: str) -> click.Command:
     return command
 
 
+def _reversal_record(reversal: Reversal) -> dict[str, Any]:
+    result = reversal.result
+    return {
+        "ok": True,
+        "operation": "reverse",
+        "invoice_no": reversal.invoice_no,
+        "action": reversal.action.value,
+        "status_before": None if reversal.status is None else reversal.status.value,
+        "amount": None if reversal.amount is None else f"{reversal.amount:f}",
+        "idempotency_id": reversal.idempotency_id,
+        "fell_back": reversal.fell_back,
+        "pending": reversal.pending,
+        "note": reversal.note,
+        "result": None if result is None else result_record(result.operation, result),
+    }
+
+
+@click.command("reverse")
+@click.argument("invoice")
+@click.argument("amount", required=False)
+@click.option(
+    "--key",
+    help="Names this reversal: two different reversals of the same amount of"
+    " one invoice need different keys (a retry of the same one keeps its key).",
+)
+@connection_options
+@trace_option
+@explain_option
+@json_option
+def reverse_command(
+    invoice: str, amount: str | None, key: str | None, as_json: bool, **options: Any
+) -> None:
+    """Cancel INVOICE the right way for its state: void before settlement, refund after.
+
+    Inquires first and prints what it did. AMOUNT (default: the whole amount) is refused
+    before settlement unless it is the whole amount (a void is full-amount only). Run it again
+    after a failure: the void/refund carries an idempotencyID derived from INVOICE, AMOUNT
+    and --key, so a retry never refunds twice.
+    """
+    reversal = _call(options, lambda client: client.reverse(invoice, amount, key=key))
+    record = _reversal_record(reversal)
+    rows: list[tuple[str, object]] = [
+        ("reverse", invoice),
+        ("status before", record["status_before"]),
+        (
+            "action",
+            reversal.action.value
+            + (" (void lost the race with settlement)" if reversal.fell_back else ""),
+        ),
+        ("amount", record["amount"]),
+        ("idempotency id", reversal.idempotency_id),
+        ("note", reversal.note),
+    ]
+    if reversal.result is not None:
+        answer = reversal.result
+        rows += [
+            ("code", f"{answer.code.value} {answer.description}".rstrip()),
+            ("status", answer.response.status),
+            ("refund reference no", answer.refund_reference_no),
+        ]
+    Output(as_json).emit(record, rows)
+    if (
+        not as_json
+        and reversal.result is not None
+        and wants_explanation(click.get_current_context())
+    ):
+        click.echo("\n" + str(explanation_for(reversal.result.code)))
+
+
 COMMANDS: Final = (
     refund_command,
+    reverse_command,
     _action_command(
         "void", "Void (cancel) the approved, not yet settled transaction INVOICE of AMOUNT."
     ),

@@ -10,7 +10,15 @@ from c2p_action.client._async import AsyncClient
 from c2p_action.client._config import SANDBOX_CERTIFICATE, Settings
 from c2p_action.client._logging import redact_xml
 from c2p_action.client._retry import RetryPolicy
+from c2p_action.client._reverse import (
+    RefundNotices,
+    RefundWait,
+    Reversal,
+    ReversalAction,
+    reversal_ids,
+)
 from c2p_action.client._sync import Client
+from c2p_action.client._trace import Recorder, TraceWriter, read_trace
 from c2p_action.operations import (
     ENVIRONMENTS,
     AmountLike,
@@ -40,13 +48,21 @@ __all__ = [
     "Environment",
     "InquiryOptions",
     "PaymentResult",
+    "Recorder",
+    "RefundNotices",
     "RefundOptions",
+    "RefundWait",
     "Result",
     "RetryPolicy",
+    "Reversal",
+    "ReversalAction",
     "Settings",
     "SettleOptions",
+    "TraceWriter",
     "check_idempotency_id",
     "new_idempotency_id",
+    "read_trace",
     "redact_xml",
+    "reversal_ids",
     "to_amount",
 ]

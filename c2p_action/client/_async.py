@@ -12,6 +12,15 @@ from typing import Any, Self, TypeVar, Unpack, overload
 
 from c2p_action.client._config import PrivateKeySource, PublicKeySource, Settings
 from c2p_action.client._core import ClientBase, Exchange, SettingsOptions, decode, encode
+from c2p_action.client._reverse import (
+    RefundNotices,
+    RefundWait,
+    Reversal,
+    adrive,
+    reverse_steps,
+    wait_steps,
+)
+from c2p_action.client._trace import Recorder
 from c2p_action.errors import C2PError
 from c2p_action.operations import AmountLike, Operation, Result, funds
 from c2p_action.operations.card_token import AsyncCardTokenService
@@ -59,12 +68,19 @@ class AsyncClient(ClientBase[AsyncTransport]):
         settings: Settings | None = None,
         plugins: PluginManager | None = None,
         executor: Executor | None = None,
+        trace: str | os.PathLike[str] | Recorder | None = None,
         **options: Unpack[SettingsOptions],
     ) -> None:
         self._executor = executor
         self._owns_executor = executor is None
         super().__init__(
-            merchant_id, merchant_key, gateway_key, settings=settings, plugins=plugins, **options
+            merchant_id,
+            merchant_key,
+            gateway_key,
+            settings=settings,
+            plugins=plugins,
+            trace=trace,
+            **options,
         )
 
     def _create_transport(self, name: str) -> AsyncTransport:
@@ -139,6 +155,41 @@ class AsyncClient(ClientBase[AsyncTransport]):
     def fx(self) -> AsyncFxService:
         """FX rates: ``rate`` (one currency) and ``rates`` (every currency)."""
         return AsyncFxService(self)
+    # -- the calls integrators write by hand ------------------------------------------------------
+
+    async def reverse(
+        self, invoice_no: str, amount: AmountLike | None = None, *, key: str | None = None
+    ) -> Reversal:
+        """Cancel a payment the right way for its state, and say which way it took.
+
+        Inquires first; voids it while it is not settled (the whole amount only: a partial
+        ``amount`` before settlement raises ``ValidationError``), refunds ``amount`` (default:
+        the whole amount) once it is settled, sends nothing when it is already voided. A void
+        that loses the race with settlement falls back to one refund. Every void and refund
+        carries an idempotencyID derived from the invoice, amount and ``key``, so calling
+        ``reverse`` again for the same reversal never refunds twice; give distinct ``key``s
+        to two different reversals of the same amount.
+        """
+        return await adrive(reverse_steps(self, invoice_no, amount, key), self.call)
+
+    async def wait_for_refund(
+        self,
+        invoice_no: str,
+        refund_reference_or_id: str | PaymentResult,
+        *,
+        timeout: float = 600.0,
+        poll: float = 5.0,
+        notices: RefundNotices | None = None,
+    ) -> RefundWait:
+        """Poll refund status until a pending refund is final, or raise ``WaitTimeoutError``.
+
+        ``refund_reference_or_id`` is the refund's reference number (``refundReferenceNo``)
+        or the refund's own result. Polls every ``poll`` seconds, then 1.5 times longer
+        each time (at most a minute, unless ``poll`` is longer). ``notices`` (optional): the
+        notifications this process receives, which may end the wait before the next poll.
+        """
+        steps = wait_steps(self, invoice_no, refund_reference_or_id, timeout, poll)
+        return await adrive(steps, self.call, notices)
 
     # -- any operation -------------------------------------------------------------------------
 
@@ -164,13 +215,13 @@ class AsyncClient(ClientBase[AsyncTransport]):
         options: CallOptions | None = None,
     ) -> ResultT:
         """Run ``operation`` with ``request``: the one path every call of this client takes."""
-        exchange = Exchange(self.settings, operation, request, options or {})
+        exchange = Exchange(self.settings, operation, request, options or {}, self.recorder)
         token: str | None = None
         while True:
             try:
                 if token is None:
                     token = await self._offload(encode, self._codec, exchange.call)
-                raw = await self._transport.asend(exchange.request(token))
+                raw = exchange.received(await self._transport.asend(exchange.request(token)))
                 response = await self._offload(decode, self._codec, exchange.call, raw)
                 result: ResultT = exchange.finish(response)
                 return result

@@ -11,6 +11,7 @@ a message family.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, Self, TypedDict, TypeVar, Unpack, cast
@@ -24,6 +25,7 @@ from c2p_action.client._config import (
 )
 from c2p_action.client._logging import log_body, log_outcome, logger
 from c2p_action.client._retry import RetryPolicy
+from c2p_action.client._trace import Recorder, TraceWriter
 from c2p_action.codec import Codec, Envelope
 from c2p_action.codec.messages import decode_body, encode_body
 from c2p_action.errors import (
@@ -112,6 +114,8 @@ class Exchange:
     ``attempts`` counts HTTP attempts (what results report); ``tries`` counts every try,
     including one that failed before anything was sent (an HSM or KMS refusing to sign), so
     ``max_attempts`` bounds those too.
+    ``recorder`` (optional, see :mod:`c2p_action.client._trace`) is told of each attempt, each
+    HTTP answer, each failure and the result.
     """
 
     def __init__(
@@ -120,11 +124,13 @@ class Exchange:
         operation: Operation[Any, Any],
         request: object,
         options: CallOptions,
+        recorder: Recorder | None = None,
     ) -> None:
         self.call: PreparedCall = prepare(operation, request)
         self.attempts = 0
         self.tries = 0
         self._settings = settings
+        self._recorder = recorder
         self._url = settings.url_for(operation.endpoint)
         self._timeout = _call_timeout(options, settings.timeout)
         self._started = time.monotonic()
@@ -133,15 +139,29 @@ class Exchange:
             headers["Accept"] = settings.accept
         self._headers = headers
 
+    @property
+    def url(self) -> str:
+        """Where this call is posted."""
+        return self._url
+
     def request(self, token: str) -> TransportRequest:
         """The transport request for the next attempt (the same token on every attempt)."""
         self.attempts += 1
-        return TransportRequest(
+        request = TransportRequest(
             url=self._url,
             body=token.encode("ascii"),
             headers=self._headers,
             timeout=self._timeout,
         )
+        if self._recorder is not None:
+            self._recorder.sent(self, request)
+        return request
+
+    def received(self, raw: TransportResponse) -> TransportResponse:
+        """Note an HTTP answer (for the recorder) and hand it on."""
+        if self._recorder is not None:
+            self._recorder.received(self, raw)
+        return raw
 
     def finish(self, response: object) -> Any:
         """Bind the verified response to the request and map it to a result, or raise."""
@@ -152,6 +172,8 @@ class Exchange:
             seconds=time.monotonic() - self._started,
             code=result.code.value,
         )
+        if self._recorder is not None:
+            self._recorder.finished(self, result)
         return result
 
     def retry_delay(self, error: C2PError) -> float | None:
@@ -165,6 +187,8 @@ class Exchange:
         self.tries += 1
         safe = self.call.safe_to_retry or self.attempts == 0
         delay = self._settings.retry.delay_before_retry(error, self.tries, safe=safe)
+        if self._recorder is not None:
+            self._recorder.failed(self, error, final=delay is None)
         if delay is not None:
             logger.debug(
                 "%s try %d failed (%s); retrying in %.2fs",
@@ -230,6 +254,14 @@ def decode(codec: Codec, call: PreparedCall, raw: TransportResponse) -> object:
     return decode_body(body, operation.response_type, operation.body)
 
 
+def _recorder(trace: str | os.PathLike[str] | Recorder | None) -> Recorder | None:
+    if trace is None or isinstance(trace, Recorder):
+        return trace
+    if isinstance(trace, str | os.PathLike):
+        return TraceWriter(trace)
+    raise ConfigurationError("trace must be a file path or a Recorder")
+
+
 class ClientBase(Generic[_TransportT]):
     """Construction and request building shared by both clients.
 
@@ -237,7 +269,9 @@ class ClientBase(Generic[_TransportT]):
     keyword settings, or a ready ``settings`` object (keywords then override its fields). Keys
     may be key objects, paths, or key URIs resolved by the plugin manager (``file:``,
     ``pkcs11:`` ...), or lists of them while keys rotate. An unknown keyword raises
-    :class:`~c2p_action.errors.UnknownOptionError`.
+    :class:`~c2p_action.errors.UnknownOptionError`. ``trace`` records every call: a file path
+    (one JSON line per call, safe to share: see :mod:`c2p_action.client._trace`) or a
+    :class:`~c2p_action.client.Recorder`.
     """
 
     _default_transport: ClassVar[str]
@@ -255,6 +289,7 @@ class ClientBase(Generic[_TransportT]):
         *,
         settings: Settings | None = None,
         plugins: PluginManager | None = None,
+        trace: str | os.PathLike[str] | Recorder | None = None,
         **options: Unpack[SettingsOptions],
     ) -> None:
         unknown = set(options) - set(SettingsOptions.__annotations__)
@@ -283,6 +318,7 @@ class ClientBase(Generic[_TransportT]):
             settings = settings.replace(**given, **options)
         self.settings = settings
         self.plugins = plugins if plugins is not None else PluginManager()
+        self.recorder = _recorder(trace)
         self._codec = Codec(
             self._private_keys(), self._public_keys(), max_token_bytes=settings.max_token_bytes
         )

@@ -71,6 +71,8 @@ from c2p_action.errors import (
 from c2p_action.transports.base import TransportRequest, TransportResponse
 
 if TYPE_CHECKING:
+    import ssl
+
     from aiohttp import web
 
     from c2p_action.emulator.server import RunningServer
@@ -780,13 +782,15 @@ class Emulator:
         header_timeout: float | None = DEFAULT_HEADER_TIMEOUT,
         body_timeout: float | None = DEFAULT_BODY_TIMEOUT,
         max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> RunningServer:
         """Serve over HTTP from a background thread (port 0: any free port); use as a
         context manager. ``server.url`` is the full endpoint URL.
 
         Slow clients: a request head must arrive within ``header_timeout`` seconds and its
         body within ``body_timeout`` more, and at most ``max_connections`` are served at once
-        (``None`` lifts a limit); see :mod:`c2p_action.emulator.server`.
+        (``None`` lifts a limit); see :mod:`c2p_action.emulator.server`. With ``ssl_context`` (a
+        server-side context holding a certificate) it serves HTTPS.
         """
         from c2p_action.emulator.server import RunningServer
 
@@ -798,6 +802,7 @@ class Emulator:
             path=ACTION_PATH,
             header_timeout=header_timeout,
             max_connections=max_connections,
+            ssl_context=ssl_context,
         ).start()
 
 

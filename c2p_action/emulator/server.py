@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import threading
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Self
@@ -126,14 +127,23 @@ class _LimitedSite(web.BaseSite):
 
     __slots__ = ("_host", "_limit", "_port", "open_connections")
 
-    def __init__(self, runner: web.BaseRunner, host: str, port: int, limit: int) -> None:
-        super().__init__(runner)
+    def __init__(
+        self,
+        runner: web.BaseRunner,
+        host: str,
+        port: int,
+        limit: int,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        super().__init__(runner, ssl_context=ssl_context)
         self._host, self._port, self._limit = host, port, limit
         self.open_connections = 0
 
     @property
     def name(self) -> str:
-        return f"http://{self._host}:{self._port}"
+        scheme = "https" if self._ssl_context is not None else "http"
+        return f"{scheme}://{self._host}:{self._port}"
 
     def _protocol(self) -> asyncio.Protocol:
         if self.open_connections >= self._limit:
@@ -146,7 +156,9 @@ class _LimitedSite(web.BaseSite):
     async def start(self) -> None:
         await super().start()
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._protocol, self._host, self._port)
+        self._server = await loop.create_server(
+            self._protocol, self._host, self._port, ssl=self._ssl_context
+        )
 
 
 # -- the application --------------------------------------------------------------------------
@@ -223,7 +235,8 @@ class RunningServer:
 
     ``header_timeout`` is the time a connection may take to send a complete request head
     (``None``: aiohttp's keep-alive default); ``max_connections`` bounds the connections served
-    at once (``None``: no bound), and a connection past it is answered 503 and closed.
+    at once (``None``: no bound), and a connection past it is answered 503 and closed. With
+    ``ssl_context`` (a server-side ``ssl.SSLContext`` holding the certificate) it serves HTTPS.
     """
 
     def __init__(
@@ -235,6 +248,7 @@ class RunningServer:
         path: str = "",
         header_timeout: float | None = None,
         max_connections: int | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if header_timeout is not None and not header_timeout > 0:
             raise ConfigurationError(f"header_timeout must be positive, not {header_timeout}")
@@ -246,6 +260,7 @@ class RunningServer:
         self.path = path
         self.header_timeout = header_timeout
         self.max_connections = max_connections
+        self.ssl_context = ssl_context
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
         self._ready = threading.Event()
@@ -259,8 +274,9 @@ class RunningServer:
 
     @property
     def base_url(self) -> str:
-        """``http://host:port``: what a client takes as its ``environment``."""
-        return f"http://{self.host}:{self.port}"
+        """``http://host:port`` (``https`` with TLS): what a client takes as its ``environment``."""
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def start(self) -> Self:
         """Start serving (once); returns when the port is bound."""
@@ -297,9 +313,14 @@ class RunningServer:
         await self._runner.setup()
         site: web.BaseSite
         if self.max_connections is None:
-            site = web.TCPSite(self._runner, self.host, self.port)
+            site = web.TCPSite(
+                self._runner, self.host, self.port, ssl_context=self.ssl_context
+            )
         else:
-            site = _LimitedSite(self._runner, self.host, self.port, self.max_connections)
+            site = _LimitedSite(
+                self._runner, self.host, self.port, self.max_connections,
+                ssl_context=self.ssl_context,
+            )
         await site.start()
         self.port = self._runner.addresses[0][1]
 

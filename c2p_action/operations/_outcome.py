@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from c2p_action.errors import Mismatch, ResponseMismatchError, ValidationError
+from c2p_action.explanations import explanation_for
 from c2p_action.operations._spec import Operation, RetrySafety
 from c2p_action.operations._values import check_idempotency_id, new_idempotency_id
 
@@ -125,4 +126,5 @@ def interpret(call: PreparedCall, response: object, *, attempts: int) -> Any:
         response,
         idempotency_id=call.idempotency_id,
         operation=operation.name,
+        explanation=explanation_for(code),
     )

@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, Unpack
 
 from c2p_action.errors import JsonError, ValidationError
+from c2p_action.explanations import Explanation, Kind, register_explanations
 from c2p_action.operations._result import Result
 from c2p_action.operations._spec import (
     AsyncCaller,
@@ -100,6 +101,19 @@ CODES: Final = CodeTable(
     description_field="resp_desc",
     success=frozenset({"00"}),
     errors={},
+)
+
+register_explanations(
+    FundsRespCode,
+    "funds",
+    [
+        Explanation(
+            "00",
+            Kind.SUCCESS,
+            "the balance or withdrawal request was carried out. 2C2P publishes no other code"
+            " for these endpoints: any other code is shown with the gateway's own respDesc.",
+        )
+    ],
 )
 
 

@@ -29,6 +29,7 @@ from c2p_action.errors import (
     NotFoundError,
     ValidationError,
 )
+from c2p_action.explanations import register_explanations
 from c2p_action.operations._result import Result
 from c2p_action.operations._spec import (
     Bind,
@@ -44,6 +45,10 @@ from c2p_action.operations._spec import (
     unknown_element_text,
 )
 from c2p_action.operations._values import AmountLike, to_amount
+from c2p_action.operations.payment_explanations import (
+    RESP_CODE_EXPLANATIONS,
+    STATUS_EXPLANATIONS,
+)
 from c2p_action.schemas import (
     LoyaltyPayments,
     PaymentProcessRequest,
@@ -380,3 +385,7 @@ REFUND_STATUS: Final = _operation(
 
 #: The family's operations, in the order the reference lists them.
 OPERATIONS: Final = (INQUIRY, VOID, SETTLE, REFUND, REFUND_STATUS)
+
+# What each code means in plain words (``c2p_action.explain``, ``GatewayError.explanation``).
+register_explanations(RespCode, "respCode", RESP_CODE_EXPLANATIONS)
+register_explanations(TransactionStatus, "status", STATUS_EXPLANATIONS)
