@@ -17,7 +17,7 @@ from typing import Any, Final
 from c2p_action.errors import ConfigurationError
 from c2p_action.operations import card_token, funds, fx, installments, recurring
 from c2p_action.operations.payment import INQUIRY, REFUND_STATUS, build_action
-from c2p_action.schemas import ProcessType
+from c2p_action.schemas import CardTokenAction, ProcessType
 
 __all__ = ["Probe", "ProbeBuilder", "probes", "register_probe"]
 
@@ -87,7 +87,7 @@ register_probe(Probe(funds.WITHDRAW_OPTIONS.name, (), _no_input(funds.build_with
 register_probe(Probe("card_tokens.inquiry", ("card_token",), _needs(
     "card_token",
     lambda merchant_id, token: card_token.build_request(
-        merchant_id, card_token.CardTokenAction.I, token=token
+        merchant_id, CardTokenAction.I, token=token
     ),
 )))
 register_probe(Probe("fx.rate", ("currency",), _needs("currency", fx.build_rate)))
