@@ -3,43 +3,149 @@
 ``main`` is the root click group (console script ``2c2p``). Library errors raised by any
 command are reported here, once, and mapped to the documented exit codes
 (:func:`c2p_action.cli._common.exit_code_for`).
+
+Start-up is kept to click alone: each command's module is imported only when that command
+runs or shows its own help (:data:`COMMANDS`), so ``2c2p --help`` and ``2c2p keygen`` do not
+pay for the HTTP client, aiohttp or the emulator. ``benchmarks/bench_startup.py`` measures it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 
-from c2p_action.cli._common import EXIT_CODES_HELP, ExitCode, report_error, setup_logging
-from c2p_action.cli.batch import refund_batch_command
-from c2p_action.cli.decode import decode_command
-from c2p_action.cli.demo import demo_command
-from c2p_action.cli.emulator import emulator_group
-from c2p_action.cli.hsm import hsm
-from c2p_action.cli.keygen import keygen_command
-from c2p_action.cli.ops import COMMANDS
-from c2p_action.errors import C2PError
+if TYPE_CHECKING:
+    from c2p_action.cli._common import ExitCode
 
-__all__ = ["ExitCode", "main"]
+__all__ = ["COMMANDS", "ExitCode", "main"]
+
+#: Every ``2c2p`` command: name -> ("module:attribute", its one-line summary).
+#:
+#: The attribute is the click command, or a sequence of commands holding one of that name
+#: (``ops.COMMANDS``). The summary is what ``2c2p --help`` lists without importing the module:
+#: the command's own short help, word for word (tests/test_startup.py checks both, and that
+#: every entry loads). To add a command, add one line here.
+COMMANDS: Final[Mapping[str, tuple[str, str]]] = {
+    "decode": (
+        "c2p_action.cli.decode:decode_command",
+        "Show what a gateway token (response or notification) holds; TOKEN or - for stdin.",
+    ),
+    "demo": (
+        "c2p_action.cli.demo:demo_command",
+        "Run the whole story end to end: throwaway keys, in-process emulator, no network.",
+    ),
+    "emulator": (
+        "c2p_action.cli.emulator:emulator_group",
+        "Run the gateway emulator over HTTP, or prepare its ledger.",
+    ),
+    "hsm": (
+        "c2p_action.cli.hsm:hsm",
+        "Keys inside a PKCS#11 token (HSM): import, generate, list, certificate.",
+    ),
+    "inquiry": ("c2p_action.cli.ops:COMMANDS", "Show the current status of INVOICE."),
+    "keygen": (
+        "c2p_action.cli.keygen:keygen_command",
+        "Generate the merchant key pair in DIRECTORY (default: current directory).",
+    ),
+    "refund": (
+        "c2p_action.cli.ops:refund_command",
+        "Refund AMOUNT of the settled transaction INVOICE.",
+    ),
+    "refund-batch": (
+        "c2p_action.cli.batch:refund_batch_command",
+        "Refund every row of FILE.csv: columns invoice, amount[, idempotency_id][, notes].",
+    ),
+    "refund-status": (
+        "c2p_action.cli.ops:COMMANDS",
+        "List every refund of INVOICE with its own status.",
+    ),
+    "settle": (
+        "c2p_action.cli.ops:COMMANDS",
+        "Settle (capture) AMOUNT of the pre-authorised transaction INVOICE.",
+    ),
+    "void": (
+        "c2p_action.cli.ops:COMMANDS",
+        "Void (cancel) the approved, not yet settled transaction INVOICE of AMOUNT.",
+    ),
+}
+
+# The same text as c2p_action.cli._common.EXIT_CODES_HELP (a test keeps them equal): importing
+# _common for it would import the HTTP client into `2c2p --help`.
+_EXIT_CODES_HELP: Final = """\b
+Exit codes:
+  0  success (a refund pending with code 42 counts as success)
+  1  internal error (a bug: please report it)
+  2  usage or bad input (arguments, amounts, CSV rows)
+  3  configuration or key problem (missing setting, key cannot be loaded)
+  4  gateway refusal: a verified answer with a code other than 00/42
+  5  transport failure: no verified answer (the outcome of a refund, void
+     or settle is unknown: retry with the same --idempotency-id)
+  6  codec failure: a token that does not parse, verify or decrypt
+  130 interrupted"""
+
+
+def load_command(name: str) -> click.Command:
+    """Import and return the command ``name`` of :data:`COMMANDS` (``KeyError`` if unknown)."""
+    module_name, _, attribute = COMMANDS[name][0].partition(":")
+    found = getattr(importlib.import_module(module_name), attribute)
+    if isinstance(found, click.Command):
+        return found
+    for command in found:
+        if command.name == name:
+            return command  # type: ignore[no-any-return]
+    raise LookupError(f"{module_name}:{attribute} holds no command named {name!r}")
 
 
 class _Root(click.Group):
-    """Maps the library's errors to exit codes for every subcommand."""
+    """Loads commands on demand and maps the library's errors to exit codes for all of them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            command = self.commands[cmd_name] = load_command(cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click's own listing, except that a command not loaded yet is described by its
+        # summary in COMMANDS (shortened by click's rule, through a stand-in that never runs).
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = []
+        for name in names:
+            command = self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
+            if not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        # Imported here, not at the top: `2c2p --help` never gets this far.
+        from c2p_action.errors import C2PError
+
         try:
             return super().invoke(ctx)
         except C2PError as error:
+            from c2p_action.cli._common import report_error
+
             ctx.exit(report_error(ctx, error))
         except KeyboardInterrupt:
+            from c2p_action.cli._common import ExitCode
+
             click.echo("Interrupted.", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
 
 
 @click.group(
     cls=_Root,
-    epilog=EXIT_CODES_HELP,
+    epilog=_EXIT_CODES_HELP,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.option(
@@ -62,9 +168,15 @@ def main(verbose: int) -> None:
 
     Start with `2c2p demo`: the whole story on throwaway keys, no account, no network.
     """
+    from c2p_action.cli._common import setup_logging
+
     setup_logging(verbose)
 
 
-for _command in (*COMMANDS, refund_batch_command, decode_command, keygen_command,
-                 emulator_group, demo_command, hsm):
-    main.add_command(_command)
+def __getattr__(name: str) -> Any:
+    # ExitCode lives with the rest of the exit-code mapping; importing it costs the client.
+    if name == "ExitCode":
+        from c2p_action.cli._common import ExitCode
+
+        return ExitCode
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
