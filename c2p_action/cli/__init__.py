@@ -29,6 +29,10 @@ __all__ = ["COMMANDS", "ExitCode", "main"]
 #: the command's own short help, word for word (tests/test_startup.py checks both, and that
 #: every entry loads). To add a command, add one line here.
 COMMANDS: Final[Mapping[str, tuple[str, str]]] = {
+    "bench": (
+        "c2p_action.cli.bench:bench_command",
+        "Measure the codec's messages per second against the raw cryptography floor.",
+    ),
     "decode": (
         "c2p_action.cli.decode:decode_command",
         "Show what a gateway token (response or notification) holds; TOKEN or - for stdin.",
