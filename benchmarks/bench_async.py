@@ -202,7 +202,7 @@ def main() -> None:
         "merchant_id": "BENCH01",
         "merchant_key": merchant,
         "gateway_key": gateway_key.public_key(),
-        "endpoint": "http://127.0.0.1/in-process",
+        "environment": "http://127.0.0.1:9",
         "retry": RetryPolicy.never(),
         "plugins": PluginManager(allow=()),
     }

@@ -82,7 +82,7 @@ async def _run(url: str, keys: tuple[rsa.RSAPrivateKey, rsa.RSAPublicKey], calls
                concurrency: int) -> tuple[Tally, float, list[float]]:
     tally = Tally()
     async with AsyncClient(
-        MID, keys[0], keys[1], endpoint=url, timeout=60, max_connections=concurrency,
+        MID, keys[0], keys[1], environment=url, timeout=60, max_connections=concurrency,
         retry=RetryPolicy.never(), plugins=PluginManager(allow=()),
     ) as client:
         # Warm-up, not counted: pools, caches and allocator arenas reach their working size.
@@ -121,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(INVOICES):
             emulator.seed(f"INV-L{n:04d}", "1000.00", status="S")
         with emulator.start_server() as server:
+            keys = (merchant, gateway.public_key())
             tally, elapsed, memory = asyncio.run(
-                _run(server.url, (merchant, gateway.public_key()), args.calls, args.concurrency)
+                _run(server.base_url, keys, args.calls, args.concurrency)
             )
         refunds = sum(len(emulator.ledger.refunds(MID, f"INV-L{n:04d}")) for n in range(INVOICES))
         emulator.close()

@@ -46,13 +46,16 @@ if TYPE_CHECKING:
         HttpStatusError,
         IdempotencyConflictError,
         InvalidRequestError,
+        JsonError,
         KeyLoadError,
         KeyProviderError,
         NotAllowedError,
         NotFoundError,
+        ResponseMismatchError,
         SignatureError,
         TokenFormatError,
         TransportError,
+        UnknownOptionError,
         ValidationError,
         XmlError,
     )
@@ -66,6 +69,10 @@ if TYPE_CHECKING:
     )
     from c2p_action.notifications import (
         parse_notification,
+    )
+    from c2p_action.operations import (
+        Environment,
+        Result,
     )
     from c2p_action.plugins import (
         PluginManager,
@@ -92,6 +99,11 @@ if TYPE_CHECKING:
 
 # Public name -> the module that defines it.
 _LAZY: dict[str, str] = {
+    "Environment": "c2p_action.operations",
+    "Result": "c2p_action.operations",
+    "JsonError": "c2p_action.errors",
+    "UnknownOptionError": "c2p_action.errors",
+    "ResponseMismatchError": "c2p_action.errors",
     "AmountError": "c2p_action.errors",
     "AsyncClient": "c2p_action.client",
     "AwsKmsKeyProvider": "c2p_action.keys",
@@ -157,6 +169,7 @@ __all__ = [
     "ConfigurationError",
     "DecryptionError",
     "Emulator",
+    "Environment",
     "Faults",
     "GatewayError",
     "GatewayFailureError",
@@ -164,6 +177,7 @@ __all__ = [
     "IdempotencyConflictError",
     "InProcessTransport",
     "InvalidRequestError",
+    "JsonError",
     "KeyLoadError",
     "KeyProviderError",
     "LoyaltyPayments",
@@ -180,6 +194,8 @@ __all__ = [
     "RefundList",
     "RefundRewards",
     "RespCode",
+    "ResponseMismatchError",
+    "Result",
     "RetryPolicy",
     "Reward",
     "RewardType",
@@ -191,6 +207,7 @@ __all__ = [
     "TokenInfo",
     "TransactionStatus",
     "TransportError",
+    "UnknownOptionError",
     "ValidationError",
     "XmlError",
     "fingerprint",

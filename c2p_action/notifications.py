@@ -45,12 +45,21 @@ _log = logging.getLogger("c2p_action.notifications")
 NotificationCallback = Callable[[PaymentProcessResponse], Awaitable[object] | object]
 
 
-def extract_token(body: bytes, content_type: str | None = None) -> bytes:
+def extract_token(body: bytes | str, content_type: str | None = None) -> bytes:
     """The token inside a notification body: the raw body, or the ``notifyResponse`` field of
     a form (chosen by Content-Type, or by the body's shape when the type is missing).
     """
+    if isinstance(body, str):
+        try:
+            body = body.encode("ascii")
+        except UnicodeEncodeError:
+            raise TokenFormatError("notification body is not ASCII") from None
+    if not isinstance(body, bytes | bytearray | memoryview):
+        raise TokenFormatError(f"notification body must be bytes, not {type(body).__name__}")
+    if content_type is not None and not isinstance(content_type, str):
+        raise TokenFormatError("notification content type must be a string")
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    data = body.strip()
+    data = bytes(body).strip()
     if media_type != _FORM_TYPE and not data.startswith(FORM_FIELD.encode() + b"="):
         return data
     try:
@@ -67,14 +76,14 @@ def extract_token(body: bytes, content_type: str | None = None) -> bytes:
 
 
 def parse_notification(
-    codec: Codec, body: bytes, content_type: str | None = None
+    codec: Codec, body: bytes | str, content_type: str | None = None
 ) -> PaymentProcessResponse:
     """Verify, decrypt and parse a notification (merchant codec: own key + gateway key).
 
     Raises :class:`~c2p_action.errors.CodecError` subclasses: ``TokenFormatError`` for a body
     that carries no token, ``SignatureError`` when the gateway did not sign it, ...
     """
-    return decode_response(codec, extract_token(body, content_type))
+    return decode_response(codec, extract_token(body, content_type), PaymentProcessResponse)
 
 
 def notification_handler(

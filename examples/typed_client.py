@@ -66,7 +66,8 @@ def refund_once(client: Client, invoice: str) -> str | None:
 async def inquire_many(client: AsyncClient, invoices: list[str]) -> list[str | None]:
     """Concurrent inquiries; the RSA work runs in the client's thread pool."""
     results = await asyncio.gather(*(client.inquiry(invoice) for invoice in invoices))
-    return [result.status for result in results]
+    # status is a TransactionStatus (a str enum); .value is the raw code.
+    return [None if result.status is None else result.status.value for result in results]
 
 
 def main() -> None:

@@ -4,14 +4,18 @@
     python fuzz/fuzz_entry_points.py -runs=1000000 -max_len=65536 fuzz/corpus
 
 The first input byte picks the target: ``inspect``, ``Codec.open``, ``from_xml`` (request and
-response), ``decode_response`` of sealed XML, ``parse_notification`` or the emulator's
-``handle``. Anything but a ``C2PError`` (or, from ``handle``, a ``TransportResponse``) is a crash
-that atheris reports with the input that caused it. Keys are fresh RSA-2048 pairs per run.
+response), ``decode_response`` of sealed XML, ``parse_notification``, the emulator's
+``handle``, ``load_private_key``/``load_public_key`` (key files: PEM framing, DER headers), or
+raw bytes sent to the emulator's HTTP server on 127.0.0.1 (request lines, headers, false gzip,
+chunking). Anything but a ``C2PError`` (or, from ``handle``, a ``TransportResponse``; over HTTP,
+any status below 500) is a crash that atheris reports with the input that caused it. Keys are
+fresh RSA-2048 pairs per run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import socket
 import sys
 from collections.abc import Callable
 
@@ -24,6 +28,7 @@ with atheris.instrument_imports():
     from c2p_action.codec import decode_response, from_xml
     from c2p_action.emulator import Emulator
     from c2p_action.errors import C2PError
+    from c2p_action.keys import load_private_key, load_public_key
     from c2p_action.notifications import parse_notification
     from c2p_action.schemas import PaymentProcessRequest, PaymentProcessResponse
     from c2p_action.transports.base import TransportRequest, TransportResponse
@@ -35,6 +40,25 @@ GATEWAY_CODEC = Codec(_GATEWAY, _MERCHANT.public_key())
 EMULATOR = Emulator(_GATEWAY, {"JT01": _MERCHANT.public_key()})
 EMULATOR.seed("INV-F", "100.00", status="S")
 _FORM = "application/x-www-form-urlencoded"
+
+
+# Short bounds, so that an input that never completes a request costs a fraction of a second.
+SERVER = EMULATOR.start_server(header_timeout=0.2, body_timeout=0.2)
+
+
+def _http(data: bytes) -> object:
+    """Send raw bytes to the HTTP emulator; a 5xx answer is a crash."""
+    with socket.create_connection(("127.0.0.1", SERVER.port), timeout=10) as conn:
+        with contextlib.suppress(OSError):
+            conn.sendall(data)
+        answer = b""
+        with contextlib.suppress(OSError):
+            while len(answer) < 12 and (chunk := conn.recv(4096)):
+                answer += chunk
+    status = answer[9:12]
+    if answer.startswith(b"HTTP/") and status.isdigit() and int(status) >= 500:
+        raise AssertionError(f"HTTP {int(status)} for this input")
+    return answer
 
 
 def _handle(data: bytes, sealed: bool) -> object:
@@ -55,6 +79,9 @@ TARGETS: list[Callable[[bytes], object]] = [
     lambda data: parse_notification(MERCHANT_CODEC, data, _FORM),
     lambda data: _handle(data, sealed=False),
     lambda data: _handle(data, sealed=True),
+    load_private_key,
+    load_public_key,
+    _http,
 ]
 
 

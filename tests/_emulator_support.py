@@ -10,6 +10,7 @@ import urllib3
 
 from c2p_action import Codec
 from c2p_action.codec.messages import decode_response, encode_request
+from c2p_action.emulator import ACTION_PATH
 from c2p_action.schemas import PaymentProcessRequest, PaymentProcessResponse, ProcessType
 from c2p_action.transports.base import TransportRequest, TransportResponse
 
@@ -35,7 +36,7 @@ def build(
 def wire(token: str | bytes) -> TransportRequest:
     """A transport request carrying ``token`` as the body."""
     body = token.encode("ascii") if isinstance(token, str) else token
-    return TransportRequest("http://emulator.invalid/action", body, {}, 10.0)
+    return TransportRequest(f"http://emulator.invalid{ACTION_PATH}", body, {}, 10.0)
 
 
 def exchange(
@@ -49,7 +50,7 @@ def exchange(
     """Encode a request, hand it to ``handler``, verify and decode the 200 answer."""
     answer = handler(wire(encode_request(codec, build(kind, invoice, amount, **fields))))
     assert answer.status == 200, answer.body
-    return decode_response(codec, answer.body)
+    return decode_response(codec, answer.body, PaymentProcessResponse)
 
 
 def http_post(

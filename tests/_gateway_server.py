@@ -153,14 +153,14 @@ def _handler_class(gateway: GatewayStandIn) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def serve(gateway: GatewayStandIn) -> Iterator[str]:
-    """Serve ``gateway`` over HTTP on 127.0.0.1; yields the endpoint URL."""
+    """Serve ``gateway`` over HTTP on 127.0.0.1 (any path); yields the base URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(gateway))
     server.daemon_threads = True
     server.block_on_close = False
     thread = threading.Thread(target=server.serve_forever, name="gateway-stand-in", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/PaymentAction/2.0/action"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
@@ -172,4 +172,4 @@ def refused_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/PaymentAction/2.0/action"
+    return f"http://127.0.0.1:{port}"

@@ -1,4 +1,4 @@
-"""Settings: arguments and C2P_* variables, endpoints, secrets kept out of reprs, lifecycle."""
+"""Settings: arguments and C2P_* variables, environments, secrets kept out of reprs, lifecycle."""
 
 from __future__ import annotations
 
@@ -11,8 +11,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from c2p_action import Codec
-from c2p_action.client import ENDPOINTS, AsyncClient, Client, Settings
-from c2p_action.errors import ConfigurationError, KeyLoadError
+from c2p_action.client import (
+    ENVIRONMENTS,
+    SANDBOX_CERTIFICATE,
+    AsyncClient,
+    Client,
+    RetryPolicy,
+    Settings,
+)
+from c2p_action.errors import ConfigurationError, KeyLoadError, UnknownOptionError
+from c2p_action.keys import load_public_key
+from c2p_action.operations.payment import REFUND
 from c2p_action.plugins import PluginManager, hookimpl
 from c2p_action.transports import InProcessTransport, TransportOptions
 
@@ -59,20 +68,77 @@ def _settings(**overrides: object) -> Settings:
 
 
 def test_sandbox_is_the_default_and_production_needs_asking() -> None:
-    assert ENDPOINTS == {"sandbox": SANDBOX, "production": PRODUCTION}
-    assert _settings().endpoint == SANDBOX
-    assert _settings(endpoint="production").endpoint == PRODUCTION
-    assert _settings(endpoint="Production").endpoint == PRODUCTION
-    assert _settings(endpoint="https://pgwid.2c2p.com/x").endpoint == "https://pgwid.2c2p.com/x"
-    assert _settings(endpoint="http://127.0.0.1:8080/a").endpoint == "http://127.0.0.1:8080/a"
+    assert set(ENVIRONMENTS) == {"sandbox", "production"}
+    assert _settings().url_for(REFUND.endpoint) == SANDBOX
+    assert _settings(environment="production").url_for(REFUND.endpoint) == PRODUCTION
+    assert _settings(environment="Production").environment == "production"
+    custom = _settings(environment="https://pgwid.2c2p.com/")
+    assert custom.url_for(REFUND.endpoint) == "https://pgwid.2c2p.com/2C2PFrontend/PaymentAction/2.0/action"
+    assert _settings(environment="http://127.0.0.1:8080").environment == "http://127.0.0.1:8080"
 
 
 @pytest.mark.parametrize(
-    "endpoint", ["prod", "http://t.2c2p.com/PaymentAction/2.0/action", "ftp://x", "", "https://"]
+    "environment",
+    ["prod", "http://t.2c2p.com", "ftp://x", "", "https://", "https://t.2c2p.com/PaymentAction/2.0/action"],
 )
-def test_unusable_endpoints_are_refused(endpoint: str) -> None:
-    with pytest.raises(ConfigurationError, match="endpoint"):
-        _settings(endpoint=endpoint)
+def test_unusable_environments_are_refused(environment: str) -> None:
+    with pytest.raises(ConfigurationError, match="environment"):
+        _settings(environment=environment)
+
+
+def test_the_old_endpoint_setting_is_refused_not_ignored() -> None:
+    with pytest.raises(ConfigurationError, match="renamed 'environment'"):
+        Settings.from_env({}, merchant_id="JT01", merchant_key="m", endpoint="production")
+    with pytest.raises(ConfigurationError, match="C2P_ENDPOINT was renamed C2P_ENVIRONMENT"):
+        Settings.from_env({"C2P_ENDPOINT": "production", "C2P_MERCHANT_ID": "a"})
+
+
+def test_the_sandbox_certificate_is_the_default_gateway_key_in_the_sandbox_only() -> None:
+    # 2C2P's published sandbox certificate, shipped with the library.
+    assert _settings(gateway_key=None).gateway_keys == (SANDBOX_CERTIFICATE,)
+    certificate = load_public_key(SANDBOX_CERTIFICATE).certificate
+    assert certificate is not None
+    assert certificate.subject.rfc4514_string() == "CN=2c2p,OU=2c2p,O=2C2P Demo,L=SG,ST=SG,C=SG"
+    assert certificate.not_valid_after_utc.year == 2030
+    for environment in ("production", "https://proxy.example"):
+        with pytest.raises(ConfigurationError, match="gateway_key"):
+            _settings(gateway_key=None, environment=environment)
+
+
+def test_max_attempts_is_a_setting_like_its_variable() -> None:
+    assert _settings(max_attempts=5).retry.max_attempts == 5
+    policy = RetryPolicy(max_attempts=2, backoff_base=0.0)
+    combined = _settings(retry=policy, max_attempts=4).retry
+    assert (combined.max_attempts, combined.backoff_base) == (4, 0.0)
+    with pytest.raises(ConfigurationError, match="max_attempts"):
+        _settings(max_attempts=0)
+
+
+def test_unknown_client_settings_are_refused_by_name(
+    merchant_private: rsa.RSAPrivateKey, gateway_public: rsa.RSAPublicKey
+) -> None:
+    for client_class in (Client, AsyncClient):
+        with pytest.raises(UnknownOptionError, match="max_atempts") as raised:
+            client_class(  # type: ignore[call-arg]
+                "JT01", merchant_private, gateway_public, max_atempts=3,
+                plugins=PluginManager(allow=()),
+            )
+        assert "max_attempts" in raised.value.known
+    with pytest.raises(UnknownOptionError):
+        _settings().replace(timout=3)
+    with pytest.raises(UnknownOptionError):
+        Settings.from_env({}, merchant_id="a", merchant_key="m", timout=3)
+
+
+def test_key_lists_for_rotation_from_the_environment() -> None:
+    env = {
+        "C2P_MERCHANT_ID": "JT01",
+        "C2P_MERCHANT_KEY": "new.p12, old.p12",
+        "C2P_GATEWAY_KEY": "current.cer,next.cer",
+    }
+    settings = Settings.from_env(env)
+    assert settings.merchant_keys == ("new.p12", "old.p12")
+    assert settings.gateway_keys == ("current.cer", "next.cer")
 
 
 @pytest.mark.parametrize(
@@ -89,7 +155,7 @@ def test_from_env_reads_every_variable_and_overrides_win() -> None:
         "C2P_MERCHANT_KEY": "file:/keys/m.p12?password-env=P",
         "C2P_MERCHANT_KEY_PASSWORD": "pw",
         "C2P_GATEWAY_KEY": "/keys/g.cer",
-        "C2P_ENDPOINT": "production",
+        "C2P_ENVIRONMENT": "production",
         "C2P_TRANSPORT": "aiohttp",
         "C2P_TIMEOUT": "12.5",
         "C2P_MAX_ATTEMPTS": "5",
@@ -101,7 +167,7 @@ def test_from_env_reads_every_variable_and_overrides_win() -> None:
     assert settings.merchant_id == "JT02"
     assert settings.merchant_key == "file:/keys/m.p12?password-env=P"
     assert settings.key_password == b"pw"
-    assert settings.endpoint == PRODUCTION
+    assert settings.url_for(REFUND.endpoint) == PRODUCTION
     assert settings.transport == "urllib3"
     assert settings.timeout == 12.5
     assert settings.retry.max_attempts == 5
@@ -114,6 +180,9 @@ def test_from_env_names_what_is_missing_and_hides_bad_values() -> None:
     with pytest.raises(ConfigurationError, match="C2P_MERCHANT_KEY") as raised:
         Settings.from_env({"C2P_MERCHANT_ID": "JT01", "C2P_GATEWAY_KEY": "g"})
     assert "C2P_GATEWAY_KEY" not in str(raised.value)
+    with pytest.raises(ConfigurationError, match="C2P_GATEWAY_KEY"):
+        Settings.from_env({"C2P_MERCHANT_ID": "a", "C2P_MERCHANT_KEY": "m",
+                           "C2P_ENVIRONMENT": "production"})
 
     env = {"C2P_MERCHANT_ID": "a", "C2P_MERCHANT_KEY": "m", "C2P_GATEWAY_KEY": "g"}
     with pytest.raises(ConfigurationError, match="C2P_TIMEOUT") as raised:
@@ -238,3 +307,35 @@ def test_a_transport_of_the_wrong_kind_is_refused(
     with pytest.raises(ConfigurationError, match="no sync variant"):
         Client("JT01", merchant_private, gateway_public, transport="aiohttp",
                plugins=PluginManager(allow=()))
+
+
+def test_from_env_in_the_sandbox_uses_the_bundled_certificate_and_url(
+    monkeypatch: pytest.MonkeyPatch, key_files: tuple[Path, Path]
+) -> None:
+    merchant, _ = key_files
+    for name in ("C2P_GATEWAY_KEY", "C2P_ENVIRONMENT", "C2P_ACTION_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("C2P_MERCHANT_ID", "JT01")
+    monkeypatch.setenv("C2P_MERCHANT_KEY", str(merchant))
+    monkeypatch.setenv("C2P_MERCHANT_KEY_PASSWORD", PASSWORD)
+    sent: list[str] = []
+
+    def record(request: object) -> object:
+        sent.append(request.url)  # type: ignore[attr-defined]
+        raise ConfigurationError("recorded; nothing to answer")
+
+    with Client.from_env(transport=InProcessTransport(record)) as client:  # type: ignore[arg-type]
+        sandbox = load_public_key(SANDBOX_CERTIFICATE)
+        assert client.codec.peer_keys[0].public_numbers() == sandbox.public_numbers()
+        with pytest.raises(ConfigurationError, match="recorded"):
+            client.inquiry("INV-SANDBOX")
+    assert sent == [SANDBOX]
+
+
+def test_no_test_reads_outside_the_repository() -> None:
+    # A user's clone has no ../shared: everything the tests read lives in tests/data.
+    root = Path(__file__).resolve().parents[1]
+    for path in [*root.joinpath("tests").rglob("*.py"), *root.joinpath("docs").rglob("*.md")]:
+        text = path.read_text(encoding="utf-8")
+        for marker in ("parents[2]", "../shared", "shared/reference"):
+            assert marker not in text or path.name == Path(__file__).name, (path, marker)

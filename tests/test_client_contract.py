@@ -33,6 +33,7 @@ from c2p_action.errors import (
     TransportError,
 )
 from c2p_action.plugins import PluginManager
+from c2p_action.schemas import PaymentProcessResponse
 from c2p_action.transports import InProcessTransport
 
 # No waiting between attempts in tests; the backoff arithmetic is tested in test_retry.py.
@@ -64,12 +65,12 @@ class Harness:
     name: str
     gateway: GatewayStandIn
     base: dict[str, Any]
-    endpoint: str
+    environment: str
     is_async: bool
     network: bool
 
     def client_kwargs(self, **overrides: Any) -> dict[str, Any]:
-        kwargs = {"endpoint": self.endpoint, "retry": FAST_RETRY, "timeout": 5.0, **self.base}
+        kwargs = {"environment": self.environment, "retry": FAST_RETRY, "timeout": 5.0, **self.base}
         if not self.network:
             gateway = self.gateway
             handler = gateway.ahandle if self.name == "inprocess-async" else gateway.handle
@@ -122,8 +123,8 @@ def _harness(
         "gateway_key": gateway_public,
         "plugins": plugins,
     }
-    endpoint = http_url if network else "http://127.0.0.1/in-process"
-    return Harness(name, gateway, base, endpoint, is_async, network)
+    environment = http_url if network else "http://127.0.0.1:9"
+    return Harness(name, gateway, base, environment, is_async, network)
 
 
 @pytest.fixture(params=TRANSPORTS, ids=[t[0] for t in TRANSPORTS])
@@ -211,7 +212,7 @@ def test_refused_codes_raise_their_error_with_the_verified_response(
 
     assert type(raised.value) is error
     assert (raised.value.code, raised.value.description) == (code, f"desc {code}")
-    assert raised.value.response is not None
+    assert isinstance(raised.value.response, PaymentProcessResponse)
     assert raised.value.response.invoice_no == "INV-4"
     assert raised.value.idempotency_id == harness.gateway.idempotency_ids[0]
     assert len(harness.gateway.received) == 1  # not a retryable code
@@ -298,7 +299,7 @@ def test_timeout_raises_a_retryable_transport_error(harness: Harness) -> None:
 
 def test_connection_refused_is_retried_then_raised_with_the_id(net_harness: Harness) -> None:
     with pytest.raises(TransportError) as raised:
-        net_harness.call("refund", "INV-13", "1.00", client={"endpoint": refused_url()})
+        net_harness.call("refund", "INV-13", "1.00", client={"environment": refused_url()})
 
     assert raised.value.retryable
     assert "could not connect" in str(raised.value)

@@ -507,3 +507,92 @@ def test_large_messages_pass_below_the_cap(merchant_codec: Codec, gateway_codec:
     # joserfc's default caps refuse XML over ~48 KB; only our own configurable cap applies.
     xml = b"<PaymentProcessRequest><notes>" + b"n" * 300_000 + b"</notes></PaymentProcessRequest>"
     assert gateway_codec.open(merchant_codec.seal(xml)) == xml
+
+
+# --- the JWS-only envelope ------------------------------------------------------------------
+
+JSON_BODY = b'{"merchantID":"702702000000000","version":"1.0"}'
+
+
+def test_sign_and_verify_payload_round_trip(merchant_codec: Codec, gateway_codec: Codec) -> None:
+    token = merchant_codec.sign(JSON_BODY)
+    info = inspect(token)
+    assert info.envelope == "JWS"
+    assert info.jws_header == {"alg": "PS256", "typ": "JWT"}
+    assert info.jwe_header == {}
+    assert gateway_codec.verify_payload(token) == JSON_BODY
+
+
+def test_the_balance_guide_token_payload_is_what_sign_produces(merchant_codec: Codec) -> None:
+    # The balance guide's sample token carries the JSON itself, base64url, under PS256/JWT.
+    header, payload, _ = merchant_codec.sign(JSON_BODY).split(".")
+    assert header == "eyJhbGciOiJQUzI1NiIsInR5cCI6IkpXVCJ9"
+    assert payload == "eyJtZXJjaGFudElEIjoiNzAyNzAyMDAwMDAwMDAwIiwidmVyc2lvbiI6IjEuMCJ9"
+
+
+def test_each_envelope_refuses_the_others_tokens(
+    merchant_codec: Codec, gateway_codec: Codec
+) -> None:
+    with pytest.raises(TokenFormatError, match="got a nested JWS\\(JWE\\)"):
+        gateway_codec.verify_payload(merchant_codec.seal(XML))
+    with pytest.raises(TokenFormatError, match="compact JWE has 5"):
+        gateway_codec.open(merchant_codec.sign(JSON_BODY))
+
+
+def test_verify_payload_applies_the_same_policy_and_cap(
+    merchant_codec: Codec, gateway_codec: Codec, other_private: rsa.RSAPrivateKey
+) -> None:
+    forged = Codec(other_private, gateway_codec.own_keys[0].public_key()).sign(JSON_BODY)
+    with pytest.raises(SignatureError):
+        gateway_codec.verify_payload(forged)
+    token = merchant_codec.sign(JSON_BODY)
+    hs256 = b64(b'{"alg":"HS256"}') + token[token.index(".") :]
+    with pytest.raises(TokenFormatError, match="HS256"):
+        gateway_codec.verify_payload(hs256)
+    small = Codec(gateway_codec.own_keys[0], gateway_codec.peer_keys[0], max_token_bytes=100)
+    with pytest.raises(TokenFormatError, match="over the limit"):
+        small.verify_payload(token)
+
+
+# --- key rotation ---------------------------------------------------------------------------
+
+
+def test_rotation_newest_signs_any_peer_key_verifies_fitting_keys_decrypt(
+    merchant_private: rsa.RSAPrivateKey,
+    gateway_private: rsa.RSAPrivateKey,
+    other_private: rsa.RSAPrivateKey,
+) -> None:
+    old_gateway, new_gateway = gateway_private, other_private
+    merchant = Codec(merchant_private, [old_gateway.public_key(), new_gateway.public_key()])
+    # Answers signed by either gateway key are accepted while 2C2P rotates.
+    for gateway_key in (old_gateway, new_gateway):
+        answer = Codec(gateway_key, merchant_private.public_key()).seal(XML)
+        assert merchant.open(answer) == XML
+    # Requests are encrypted to the current (first) gateway key only.
+    request = merchant.seal(XML)
+    assert Codec(old_gateway, merchant_private.public_key()).open(request) == XML
+    with pytest.raises(DecryptionError):
+        Codec(new_gateway, merchant_private.public_key()).open(request)
+
+    # The merchant side: the new key signs; answers encrypted to either key decrypt.
+    new_merchant = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    rotating = Codec([new_merchant, merchant_private], old_gateway.public_key())
+    gateway_sees_new = Codec(old_gateway, new_merchant.public_key())
+    assert gateway_sees_new.open(rotating.seal(XML)) == XML
+    for merchant_key in (new_merchant, merchant_private):
+        answer = Codec(old_gateway, merchant_key.public_key()).seal(XML)
+        assert rotating.open(answer) == XML
+    assert "RSA-2048, RSA-4096" in repr(rotating)
+
+
+def test_rotation_never_accepts_an_unlisted_key(
+    merchant_private: rsa.RSAPrivateKey,
+    gateway_private: rsa.RSAPrivateKey,
+    other_private: rsa.RSAPrivateKey,
+) -> None:
+    merchant = Codec(merchant_private, [gateway_private.public_key()])
+    forged = Codec(other_private, merchant_private.public_key()).seal(XML)
+    with pytest.raises(SignatureError, match="does not verify"):
+        merchant.open(forged)
+    with pytest.raises(KeyLoadError, match="at least one key"):
+        Codec([], gateway_private.public_key())

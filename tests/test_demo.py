@@ -12,13 +12,19 @@ STORY = (
     "throwaway RSA-2048 merchant key",
     "no account, no network",
     "DEMO-1001  card 100.00",
-    "settle DEMO-1001 100.00",
+    "settle DEMO-1001",
     "00 Success | status RS | amount 100.00",
+    "refund DEMO-1001 30.00",
+    "41 Refund not allowed | status RS",  # ready for settlement is not settled
+    "refused as expected: NotAllowedError",
+    "inquiry DEMO-1001",
+    "00 Success | status S | amount 100.00",  # after the settlement run
     "refund DEMO-1001 30.00",
     "00 Success | status RF | amount 30.00",
     "(same idempotencyID)",
     "refund DEMO-1001 20.00",
     "refund-status DEMO-1001",
+    "00 Success | status S | amount 100.00",  # the payment's own status at the top
     "refund 30.00 RF",
     "refund 20.00 RF",
     "refund DEMO-1001 60.00",
@@ -32,6 +38,7 @@ STORY = (
     "notified  https://merchant.example/2c2p/notify",
     "payload   00 Success | status RF | amount 50.00  (signature verified, decrypted)",
     "refund-status DEMO-2001",
+    "00 Success | status S | amount 50.00",
     "refund 50.00 RF",
     "DEMO-1001 has 2 refunds",
 )

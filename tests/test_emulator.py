@@ -53,7 +53,7 @@ def raw_call(emulator: Emulator, codec: Codec, xml: str) -> PaymentProcessRespon
     """A request whose XML the merchant's own writer would refuse to produce."""
     answer = emulator.handle(wire(codec.seal(xml.encode())))
     assert answer.status == 200
-    return decode_response(codec, answer.body)
+    return decode_response(codec, answer.body, PaymentProcessResponse)
 
 
 # -- rules, end to end -------------------------------------------------------------------------
@@ -64,6 +64,9 @@ def test_story_settle_refunds_and_refund_status(emulator: Emulator, merchant_cod
     settled = call(emulator, merchant_codec, "S", "PREAUTH-1", "80.00")
     assert (settled.resp_code, settled.status, settled.amount) == ("00", "RS", Decimal("80.00"))
     assert call(emulator, merchant_codec, "S", "PREAUTH-1", "80.00").resp_code == "39"
+    # Ready for settlement is not settled: no refund before the settlement run.
+    assert call(emulator, merchant_codec, "R", "PREAUTH-1", "30.00").resp_code == "41"
+    assert [t.invoice_no for t in emulator.run_settlement()] == ["PREAUTH-1"]
     first = call(emulator, merchant_codec, "R", "PREAUTH-1", "30.00", user_defined1="order-9")
     assert (first.resp_code, first.status, first.user_defined1) == ("00", "RF", "order-9")
     second = call(emulator, merchant_codec, "R", "PREAUTH-1", "20.00")
@@ -71,7 +74,7 @@ def test_story_settle_refunds_and_refund_status(emulator: Emulator, merchant_cod
     assert call(emulator, merchant_codec, "R", "PREAUTH-1", "30.01").resp_code == "30"
     assert call(emulator, merchant_codec, "V", "PREAUTH-1", "80.00").resp_code == "21"
     status = call(emulator, merchant_codec, "RS", "PREAUTH-1", "80.00")
-    assert status.resp_code == "00"
+    assert (status.resp_code, status.status) == ("00", "S")  # the transaction's own status
     assert status.refund_list is not None
     assert [(r.amount, r.status) for r in status.refund_list.refund] == [
         (Decimal("30.00"), "RF"),

@@ -42,7 +42,7 @@ def post_request(
     )
     assert answer.status == 200
     assert answer.headers["Content-Type"].startswith("text/plain")
-    return decode_response(codec, answer.data)
+    return decode_response(codec, answer.data, PaymentProcessResponse)
 
 
 def test_serves_the_real_path(server: RunningServer, merchant_codec: Codec) -> None:

@@ -137,7 +137,7 @@ class Gateway:
     @property
     def url(self) -> str:
         assert self.server is not None
-        return self.server.url
+        return self.server.base_url
 
 
 @pytest.fixture(
@@ -230,7 +230,7 @@ def _run_async(
 ) -> None:
     async def run() -> None:
         async with AsyncClient(
-            MID, keys[0], keys[1], endpoint=url, timeout=10, retry=_retry(rng),
+            MID, keys[0], keys[1], environment=url, timeout=10, retry=_retry(rng),
             max_connections=8, plugins=PluginManager(allow=()),
         ) as client:
             for _ in range(count // 8):
@@ -272,7 +272,7 @@ def test_faulty_run_ledger_matches_what_the_merchant_believes(
     transport = ObservedTransport(TransportOptions(timeout=10))
     keys = (other_private, gateway_public)
     with Client(
-        MID, *keys, endpoint=gateway.url, transport=transport, timeout=10, retry=_retry(rng),
+        MID, *keys, environment=gateway.url, transport=transport, timeout=10, retry=_retry(rng),
         plugins=PluginManager(allow=()),
     ) as client:
         sync_part = operations * 4 // 5

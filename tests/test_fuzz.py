@@ -5,32 +5,45 @@ other exception fails the test. The default budgets keep the whole file to secon
 ``C2P_FUZZ_EXAMPLES`` (e.g. ``100000``) to give every target that many examples instead
 (see SECURITY.md). The last test bounds memory: a batch of maximum-size hostile inputs must
 not leave the Python heap larger than the token size cap.
+
+Beyond the codec: key files (PEM framing, DER headers), the XML reader right at its memory
+limits, and both transports against answers a hostile gateway scripts (status lines, headers,
+false gzip, bodies, each cut and delayed at random) that must end by the deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
+import gzip
 import json
 import os
+import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 from _emulator_support import MERCHANT, wire
 from _forge import b64, encrypt, nested, sign
+from _slow_server import scripted_server
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from c2p_action import Codec, inspect
 from c2p_action.codec import decode_response, from_xml
+from c2p_action.codec.xml import MAX_EQUALS, MAX_LIST_ITEMS, MAX_TAGS, MAX_UNKNOWN_NODES
 from c2p_action.emulator import Emulator, Faults, Trigger
 from c2p_action.errors import C2PError, TransportError
+from c2p_action.keys import load_private_key, load_public_key
 from c2p_action.notifications import FORM_FIELD, parse_notification
 from c2p_action.schemas import PaymentProcessRequest, PaymentProcessResponse
-from c2p_action.transports.base import TransportResponse
+from c2p_action.transports._aiohttp import AiohttpTransport
+from c2p_action.transports._urllib3 import Urllib3Transport
+from c2p_action.transports.base import TransportRequest, TransportResponse
 
 _OVERRIDE = int(os.environ.get("C2P_FUZZ_EXAMPLES", "0"))
 CAP = 1 << 20
@@ -365,6 +378,153 @@ def test_fuzz_emulator_handle_with_faults(
         _only_library_errors(lambda: decode_response(merchant_codec, answer.body))
 
 
+# --- the XML reader's limits: wide, deep and many-attribute shapes ----------------------------
+
+_SHAPES: dict[str, Callable[[int], bytes]] = {
+    "siblings": lambda n: b"<u/>" * n,
+    "children": lambda n: b"<u>" + b"<v/>" * n + b"</u>",
+    "nesting": lambda n: (b"<a>" * 200 + b"</a>" * 200) * max(1, n // 200),
+    "attributes": lambda n: b"<u " + b" ".join(b"a%d=''" % i for i in range(n)) + b"/>",
+    "refunds": lambda n: b"<refundList>" + b"<refund amount='1.00'/>" * n + b"</refundList>",
+    "text": lambda n: b"<u>" + b"t" * (n * 40) + b"</u>",
+}
+_near_limits = st.tuples(
+    st.sampled_from(sorted(_SHAPES)),
+    st.sampled_from([MAX_UNKNOWN_NODES, MAX_LIST_ITEMS, MAX_TAGS, MAX_EQUALS]),
+    st.integers(-3, 3),
+)
+
+
+@budget(60)
+@given(shape=_near_limits, which=st.sampled_from([PaymentProcessResponse, PaymentProcessRequest]))
+def test_fuzz_from_xml_of_wide_and_deep_shapes(
+    shape: tuple[str, int, int], which: type[Any]
+) -> None:
+    # Right at and around each bound of the reader: only XmlError, and a bounded heap.
+    name, limit, offset = shape
+    root = which.__name__.encode()
+    document = b"<%s><respCode>00</respCode>%s</%s>" % (root, _SHAPES[name](limit + offset), root)
+    tracemalloc.start()
+    try:
+        _only_library_errors(lambda: from_xml(document, which))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * CAP
+
+
+# --- key files ------------------------------------------------------------------------------
+
+_LABEL = st.sampled_from(
+    ["PRIVATE KEY", "RSA PRIVATE KEY", "PUBLIC KEY", "CERTIFICATE", "ENCRYPTED PRIVATE KEY", "X"]
+)
+_pem_line = st.one_of(
+    _LABEL.map(lambda label: f"-----BEGIN {label}-----\n".encode()),
+    _LABEL.map(lambda label: f"-----END {label}-----\n".encode()),
+    st.text(alphabet=_B64_ALPHABET + "+/=", max_size=64).map(lambda t: t.encode() + b"\n"),
+    st.sampled_from([b"-----", b"----", b"-----BEGIN ", b"Proc-Type: 4,ENCRYPTED\n", b"\r\n"]),
+    st.binary(max_size=20),
+)
+_key_files = st.one_of(
+    st.lists(_pem_line, max_size=30).map(b"".join),
+    st.tuples(_pem_line, st.integers(1, 20_000)).map(lambda t: t[0] * t[1]),  # repeated lines
+    st.binary(max_size=400),
+    st.tuples(st.sampled_from([b"\x30\x82", b"\x30\x84\xff\xff", b"\x30\x80"]), st.binary())
+    .map(b"".join),
+)
+
+
+@budget(300)
+@given(content=_key_files, password=st.sampled_from([None, "pw", ""]))
+def test_fuzz_key_loading(content: bytes, password: str | None) -> None:
+    _only_library_errors(lambda: load_private_key(content, password))
+    _only_library_errors(lambda: load_public_key(content, password))
+
+
+# --- transports against answers a hostile gateway scripts -----------------------------------
+
+_STATUS_LINES = st.sampled_from(
+    [
+        b"HTTP/1.1 200 OK\r\n", b"HTTP/1.1 503 Busy\r\n", b"HTTP/1.0 200 OK\r\n",
+        b"HTTP/1.1 200\r\n", b"HTTP/1.1 999 Odd\r\n", b"HTTP/2 200\r\n", b"HTTP/1.1 OK\r\n",
+        b"ICY 200 OK\r\n", b"HTTP/1.1 200 OK\n", b"", b"\r\n",
+    ]
+)  # fmt: skip
+_ANSWER_HEADERS = st.lists(
+    st.sampled_from(
+        [
+            b"Content-Length: 5\r\n", b"Content-Length: 99999999\r\n", b"Content-Length: -1\r\n",
+            b"Content-Length: 5\r\nContent-Length: 6\r\n", b"Transfer-Encoding: chunked\r\n",
+            b"Content-Encoding: gzip\r\n", b"Content-Encoding: deflate\r\n",
+            b"Content-Encoding: br\r\n", b"Connection: close\r\n", b"X: " + b"x" * 70_000 + b"\r\n",
+            b"Location: /elsewhere\r\n", b"no colon\r\n", b" folded\r\n",
+        ]
+    ),
+    max_size=4,
+)  # fmt: skip
+_ANSWER_BODIES = st.one_of(
+    st.binary(max_size=64),
+    st.just(b"5\r\nhello\r\n0\r\n\r\n"),
+    st.just(b"zz\r\n"),
+    st.just(gzip.compress(b"token")),
+    st.just(gzip.compress(b"t" * (4 << 20))),  # expands past the response cap
+)
+
+
+@st.composite
+def _scripts(draw: st.DrawFn) -> list[tuple[float, bytes]]:
+    answer = draw(_STATUS_LINES) + b"".join(draw(_ANSWER_HEADERS)) + b"\r\n" + draw(_ANSWER_BODIES)
+    cuts = sorted(draw(st.lists(st.integers(0, len(answer)), max_size=3)))
+    pieces = [answer[a:b] for a, b in zip([0, *cuts], [*cuts, len(answer)], strict=True)]
+    pauses = draw(st.lists(st.sampled_from([0.0, 0.0, 0.05, 0.4]), min_size=len(pieces),
+                           max_size=len(pieces)))  # fmt: skip
+    return list(zip(pauses, pieces, strict=True))
+
+
+_ANSWER_DEADLINE = 0.5
+
+
+@pytest.mark.parametrize("kind", ["urllib3", "aiohttp"])
+def test_fuzz_transports_against_scripted_answers(kind: str) -> None:
+    # Whatever comes back, and however slowly: a TransportResponse or a TransportError, by
+    # the deadline (plus a margin for a loaded 2-core machine; a correctness bound: without
+    # the deadline a trickled answer takes far longer).
+    with scripted_server() as server:
+
+        @budget(40)
+        @given(script=_scripts())
+        def run(script: list[tuple[float, bytes]]) -> None:
+            server.script = script
+            request = TransportRequest(server.url, b"token", {}, _ANSWER_DEADLINE)
+            start = time.monotonic()
+            result = _send_once(kind, request)
+            assert isinstance(result, TransportResponse | TransportError)
+            assert time.monotonic() - start < _ANSWER_DEADLINE + 5.0
+
+        run()
+
+
+def _send_once(kind: str, request: TransportRequest) -> TransportResponse | TransportError:
+    try:
+        if kind == "urllib3":
+            transport = Urllib3Transport()
+            try:
+                return transport.send(request)
+            finally:
+                transport.close()
+
+        async def run() -> TransportResponse:
+            atransport = AiohttpTransport()
+            try:
+                return await atransport.asend(request)
+            finally:
+                await atransport.aclose()
+
+        return asyncio.run(run())
+    except TransportError as error:
+        return error
+
+
 # --- memory ---------------------------------------------------------------------------------
 
 
@@ -380,6 +540,31 @@ def _hostile_batch(
     deep = b"<PaymentProcessResponse>" + b"<x>" * 90_000 + b"</PaymentProcessResponse>"
     huge_kid = b'{"alg":"PS256","kid":"' + b"k" * 700_000 + b'"}'
     deep_json = b'{"alg":"PS256","kid":' + b"[" * 350_000 + b"]" * 350_000 + b"}"
+    # The XML reader's widest and deepest shapes, sealed; each stays under the token cap.
+    room = 560_000
+    many_small = b"<PaymentProcessResponse>" + b"<u/>" * (room // 4) + b"</PaymentProcessResponse>"
+    at_the_limits = (
+        b"<PaymentProcessResponse>"
+        + b"<u a=''/>" * (MAX_UNKNOWN_NODES // 2)
+        + b"<refundList>"
+        + b"<refund amount='1.00' status='RF'/>" * (room // 40)
+        + b"</refundList></PaymentProcessResponse>"
+    )
+    many_attributes = (
+        b"<PaymentProcessResponse><u "
+        + b" ".join(b"a%d=''" % n for n in range(MAX_EQUALS - 100))
+        + b"/></PaymentProcessResponse>"
+    )
+    nested_unknown = (
+        b"<PaymentProcessResponse>"
+        + (b"<a>" * 250 + b"</a>" * 250) * 3
+        + b"</PaymentProcessResponse>"
+    )
+    astral_text = (
+        b"<PaymentProcessResponse><u>"
+        + "\U0001f600".encode() * (room // 4)
+        + b"</u></PaymentProcessResponse>"
+    )
     jwe = encrypt(b"<x/>", merchant_public).compact()
     inputs = [
         b"." * near,
@@ -390,6 +575,11 @@ def _hostile_batch(
         gateway_codec.seal(wide).encode(),
         gateway_codec.seal(deep).encode(),
         merchant_codec.seal(deep.replace(b"Response", b"Request")).encode(),
+        gateway_codec.seal(many_small).encode(),
+        gateway_codec.seal(at_the_limits).encode(),
+        gateway_codec.seal(many_attributes).encode(),
+        gateway_codec.seal(nested_unknown).encode(),
+        gateway_codec.seal(astral_text).encode(),
     ]
     assert all(len(data) <= CAP for data in inputs)
     batch = [(target, data) for data in inputs for target in ("open", "inspect", "notify")]

@@ -4,32 +4,46 @@ Tokens are built with ``_forge`` (independent of the codec) and are cryptographi
 wherever the case allows, so each check is reached for real rather than short-circuited by an
 earlier failure. Hostile XML travels inside properly sealed tokens: through
 ``decode_response`` (merchant side), ``decode_request`` and the emulator's request handler
-(gateway side). Cases the older suites already assert are listed in SECURITY.md instead of
+(gateway side). The last section is delivered over real sockets and files: a gateway that
+trickles its answer to the client, false gzip to the HTTP emulator, a key file whose PEM block
+never ends. Cases the older suites already assert are listed in SECURITY.md instead of
 being repeated here (alg none, HS256/RS256 key confusion, RSA1_5 and other enc, zip/crit,
 duplicate JWS header names, a lone non-ASCII character, spaces and '+' in segments).
 """
 
 from __future__ import annotations
 
+import asyncio
+import gzip
+import time
+import tracemalloc
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+import urllib3
 from _emulator_support import MERCHANT, OTHER_MERCHANT, build, wire
 from _forge import Jwe, b64, encrypt, nested, replace, sign
+from _slow_server import elapsed_since, slow_server
 from cryptography.hazmat.primitives.asymmetric import rsa
 from xsdata.formats.dataclass.models.generics import AnyElement
 
-from c2p_action import Codec, inspect
+from c2p_action import AsyncClient, Client, Codec, RetryPolicy, inspect
 from c2p_action.codec import decode_request, decode_response, encode_request, to_xml
+from c2p_action.codec.xml import MAX_EQUALS, MAX_LIST_ITEMS, MAX_TAGS, MAX_UNKNOWN_NODES
 from c2p_action.emulator import Emulator
 from c2p_action.errors import (
     C2PError,
     DecryptionError,
+    KeyLoadError,
     SignatureError,
     TokenFormatError,
+    TransportError,
     ValidationError,
     XmlError,
 )
+from c2p_action.keys import load_private_key
 from c2p_action.schemas import PaymentProcessResponse
 
 INVOICE = "INV-HOSTILE"
@@ -72,7 +86,7 @@ def _assert_untouched(emulator: Emulator) -> None:
 def _gateway_answer(emulator: Emulator, codec: Codec, token: str) -> PaymentProcessResponse:
     answer = emulator.handle(wire(token))
     assert answer.status == 200, answer.body[:80]
-    return decode_response(codec, answer.body)
+    return decode_response(codec, answer.body, PaymentProcessResponse)
 
 
 # --- headers: duplicates, size, nesting -----------------------------------------------------
@@ -419,6 +433,17 @@ def _utf16(document: bytes) -> bytes:
 
 _DEEP = b"<x>" * 5000 + b"</x>" * 5000
 _WIDE_ATTRIBUTE = b'<x a="' + b"A" * 500_000 + b'"/>'
+# The memory limits of the XML reader (codec/xml.py), each just past its bound.
+_MANY_SMALL_UNKNOWN = b"<u/>" * (MAX_UNKNOWN_NODES + 1)
+_A_WALL_OF_TAGS = b"<u/>" * (MAX_TAGS + 1)
+_MANY_ATTRIBUTES = b"<u " + b" ".join(b"a%d=''" % n for n in range(MAX_EQUALS + 1)) + b"/>"
+_DEEP_UNKNOWN = (b"<a>" * 250 + b"</a>" * 250) * 5  # 1250 unknown elements, 250 deep
+_REFUNDS_PAST_THE_LIMIT = b"<refundList>" + b"<refund/>" * (MAX_LIST_ITEMS + 1) + b"</refundList>"
+_SUB_MERCHANTS_PAST_THE_LIMIT = (
+    b"<subMerchantList>"
+    + b'<subMerchant subMID="S1" subAmount="1.00"/>' * (MAX_LIST_ITEMS + 1)
+    + b"</subMerchantList>"
+)
 
 # (name, response document, message from decode_response,
 #  request document, message from decode_request, respCode from the emulator)
@@ -466,9 +491,34 @@ _XML_CASES = [
         _request(_DEEP), "malformed XML", "02",
     ),
     (
+        "many-small-unknown-elements",
+        _response(_MANY_SMALL_UNKNOWN), "more than 1000 unknown elements and attributes",
+        _request(_MANY_SMALL_UNKNOWN), "unexpected element (child 6, line 1)", "11",
+    ),
+    (
+        "a-wall-of-empty-tags",
+        _response(_A_WALL_OF_TAGS), "more than 25000 tags",
+        _request(_A_WALL_OF_TAGS), "more than 25000 tags", "11",
+    ),
+    (
+        "fifty-thousand-attributes",
+        _response(_MANY_ATTRIBUTES), "more than 50000 attributes",
+        _request(_MANY_ATTRIBUTES), "more than 50000 attributes", "11",
+    ),
+    (
+        "deep-and-repeated-unknown-nesting",
+        _response(_DEEP_UNKNOWN), "more than 1000 unknown elements and attributes",
+        _request(_DEEP_UNKNOWN), "unexpected element (child 6, line 1)", "11",
+    ),
+    (
+        "repeated-elements-past-the-limit",
+        _response(_REFUNDS_PAST_THE_LIMIT), "more than 10000 repeated elements",
+        _request(_SUB_MERCHANTS_PAST_THE_LIMIT), "more than 10000 repeated elements", "11",
+    ),
+    (
         "huge-attribute-on-unknown-element",
         None, None,  # a response keeps unknown elements: see the test below
-        _request(_WIDE_ATTRIBUTE), "unexpected element x", "11",
+        _request(_WIDE_ATTRIBUTE), "unexpected element (child 6, line 1)", "11",
     ),
     (
         "wrong-root",
@@ -612,3 +662,81 @@ def test_the_merchants_writer_never_emits_the_corpus_amounts(
 def test_an_exponent_amount_is_written_plainly() -> None:
     # 1E+3 is exactly 1000: the writer accepts the value, never the notation.
     assert b"<actionAmount>1000.00</actionAmount>" in to_xml(build("R", INVOICE, "1e3"))
+
+
+# --- over real sockets and files ------------------------------------------------------------
+
+DEADLINE = 1.0
+MARGIN = 3.0  # a correctness bound for a loaded 2-core machine, not a performance claim
+
+
+def _inquire(
+    client_class: type[Client] | type[AsyncClient],
+    keys: tuple[rsa.RSAPrivateKey, rsa.RSAPublicKey],
+    options: dict[str, Any],
+) -> None:
+    if client_class is Client:
+        with Client(MERCHANT, *keys, **options) as client:
+            client.inquiry(INVOICE)
+        return
+
+    async def run() -> None:
+        async with AsyncClient(MERCHANT, *keys, **options) as client:
+            await client.inquiry(INVOICE)
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("phase", ["status", "headers", "body"])
+@pytest.mark.parametrize("client_class", [Client, AsyncClient])
+def test_a_gateway_trickling_its_answer_is_given_up_at_the_deadline(
+    merchant_private: rsa.RSAPrivateKey,
+    gateway_public: rsa.RSAPublicKey,
+    client_class: type[Client] | type[AsyncClient],
+    phase: str,
+) -> None:
+    with slow_server(phase) as gateway:
+        base = gateway.url.removesuffix("/slow")  # the client adds the operation's path
+        options: dict[str, Any] = {
+            "environment": base, "timeout": DEADLINE, "retry": RetryPolicy.never(),
+        }  # fmt: skip
+        start = time.monotonic()
+        with pytest.raises(TransportError) as caught:
+            _inquire(client_class, (merchant_private, gateway_public), options)
+        elapsed = elapsed_since(start)
+    assert caught.value.retryable
+    assert DEADLINE <= elapsed < DEADLINE + MARGIN
+
+
+@pytest.mark.parametrize(
+    "body", [b"not gzip at all", gzip.compress(b"x" * 64)[:-6], b"\x1f\x8b" + b"\x00" * 30]
+)
+def test_false_gzip_to_the_http_emulator_is_400_and_changes_nothing(
+    emulator: Emulator, body: bytes
+) -> None:
+    with emulator.start_server() as running:
+        answer = urllib3.request(
+            "POST", running.url, body=body, headers={"Content-Encoding": "gzip"}, retries=False
+        )
+    assert answer.status == 400
+    _assert_untouched(emulator)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"-----BEGIN PRIVATE KEY-----\n" + b"A" * (CAP - 100), id="no-end-line"),
+        pytest.param(b"-----BEGIN PRIVATE KEY-----\n" * (CAP // 28), id="only-begin-lines"),
+    ],
+)
+def test_a_key_file_whose_pem_block_never_ends(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "hostile.pem"
+    path.write_bytes(content)
+    tracemalloc.start()
+    try:
+        with pytest.raises(KeyLoadError, match="no complete PEM block"):
+            load_private_key(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * CAP  # the regular expression this replaced needed ~180x

@@ -11,6 +11,7 @@ import hashlib
 import os
 import stat
 import subprocess
+import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -397,6 +398,82 @@ def test_missing_file_directory_and_oversized_file(tmp_path: Path) -> None:
         load_public_key(big)
 
 
+_CAP = 1 << 20  # the loaders' file size cap
+_BEGIN_LINE = b"-----BEGIN PRIVATE KEY-----\n"
+_END_LINE = b"-----END PRIVATE KEY-----\n"
+
+
+def _fill(unit: bytes, room: int = _CAP) -> bytes:
+    return unit * (room // len(unit))
+
+
+# Files up to the size cap whose shapes once made the PEM regular expression backtrack
+# (~180 MiB of match state for a BEGIN line without its END) or multiply small objects.
+HOSTILE_FILES = [
+    pytest.param(_BEGIN_LINE + b"A" * (_CAP - 100), "no complete PEM block", id="no-end-line"),
+    pytest.param(_fill(_BEGIN_LINE), "no complete PEM block", id="only-begin-lines"),
+    pytest.param(
+        _fill(_BEGIN_LINE, _CAP - 100) + _END_LINE,
+        "private key that is damaged",
+        id="begin-lines-then-one-end",
+    ),
+    pytest.param(
+        _BEGIN_LINE + _fill(b"A" * 64 + b"\n", _CAP - 100) + _END_LINE,
+        "private key that is damaged",
+        id="huge-base64-body",
+    ),
+    pytest.param(
+        _BEGIN_LINE + _fill(b"A\n", _CAP - 100) + _END_LINE,
+        "'PRIVATE KEY' is damaged",
+        id="one-character-lines",
+    ),
+    pytest.param(
+        _fill(b"-----BEGIN X-----\n-----END X-----\n"),
+        "PEM block 'X' is damaged",
+        id="thousands-of-tiny-blocks",
+    ),
+    pytest.param(_fill(b"-"), "not a PEM, DER or PKCS#12", id="only-dashes"),
+    pytest.param(bytes(range(256)) * (_CAP // 256), "not a PEM, DER or PKCS#12", id="binary-junk"),
+    pytest.param(b"x" * (_CAP - 1), "not a PEM, DER or PKCS#12", id="one-line-of-a-megabyte"),
+    pytest.param(
+        b"\x30\x84\x7f\xff\xff\xff" + b"\x00" * (_CAP - 6),
+        "not a PEM, DER or PKCS#12",
+        id="der-huge-length",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "problem"), HOSTILE_FILES)
+@pytest.mark.parametrize("loader", [load_private_key, load_public_key])
+def test_hostile_files_up_to_the_cap_cost_a_small_multiple_of_their_size(
+    tmp_path: Path, content: bytes, problem: str, loader: Callable[[Path], object]
+) -> None:
+    assert len(content) <= _CAP
+    path = _write(tmp_path, "hostile.pem", content)
+    tracemalloc.start()
+    try:
+        with pytest.raises(KeyLoadError) as caught:
+            loader(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert problem in str(caught.value)
+    # The file is read once (1x) and a PEM body is copied without its line breaks and
+    # decoded (under 2x more); the regular expression this replaced needed ~180x.
+    assert peak < 4 * len(content), f"peak {peak} bytes for {len(content)} bytes of input"
+
+
+def test_a_good_key_is_found_after_a_megabyte_of_begin_lines(
+    key: rsa.RSAPrivateKey, cert: x509.Certificate
+) -> None:
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    cert_pem = cert.public_bytes(Encoding.PEM)
+    noise = _fill(b"-----BEGIN CERTIFICATE-----\n", _CAP - len(pem) - len(cert_pem) - 100)
+
+    assert load_private_key(noise + pem + cert_pem).fingerprint == fingerprint(key.public_key())
+    assert load_public_key(noise + pem + cert_pem).certificate == cert
+
+
 def test_bytes_source_is_named_and_key_text_never_echoed(key: rsa.RSAPrivateKey) -> None:
     pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
     damaged = pem.replace(b"\n", b"\n!", 3)
@@ -684,6 +761,27 @@ def test_generated_files_names_and_modes(generated: GeneratedKeys) -> None:
     assert _mode(generated.pem_path) == 0o600
     assert _mode(generated.certificate_path) == 0o644
     assert generated.certificate_path.read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+def test_every_directory_created_is_0700_even_under_umask_0(
+    tmp_path: Path, open_umask: None
+) -> None:
+    (tmp_path / "existing").mkdir(mode=0o755)
+    target = tmp_path / "existing" / "a" / "b" / "keys"
+
+    result = generate_merchant_keys(target, password=PASSWORD, key_size=2048)
+
+    assert result.pkcs12_path.parent == target
+    created = [tmp_path / "existing" / "a", tmp_path / "existing" / "a" / "b", target]
+    assert [_mode(path) for path in created] == [0o700] * 3
+    assert _mode(tmp_path / "existing") == 0o755  # what already existed is left alone
+
+
+def test_a_file_in_the_way_of_the_directory_is_an_os_error(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_bytes(b"")
+
+    with pytest.raises(FileExistsError):
+        generate_merchant_keys(tmp_path / "blocker" / "keys", password=PASSWORD, key_size=2048)
 
 
 def test_generated_files_load_and_match(generated: GeneratedKeys) -> None:

@@ -4,7 +4,10 @@ end to end over real HTTP on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,20 +15,21 @@ from urllib.parse import urlencode
 
 import pytest
 from _emulator_support import MERCHANT, build, exchange, http_post
+from _slow_server import PHASES, elapsed_since, slow_server
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from c2p_action import Codec
 from c2p_action.codec.messages import encode_request, encode_response
 from c2p_action.emulator import (
+    DeliverySchedule,
     Emulator,
     NotificationFormat,
     NotificationSender,
     Notifier,
-    RetryPolicy,
 )
 from c2p_action.emulator.server import RunningServer
-from c2p_action.errors import SignatureError, TokenFormatError
+from c2p_action.errors import ConfigurationError, SignatureError, TokenFormatError
 from c2p_action.notifications import notification_app, notification_handler, parse_notification
 from c2p_action.schemas import PaymentProcessResponse
 
@@ -231,7 +235,7 @@ def test_notifications_retry_with_backoff_until_acknowledged(
     merchant_codec: Codec,
 ) -> None:
     time = FakeTime()
-    notifier = Notifier(retry=RetryPolicy(max_attempts=5, first_delay=2.0, factor=3.0))
+    notifier = Notifier(retry=DeliverySchedule(max_attempts=5, first_delay=2.0, factor=3.0))
     emu = apm_emulator(gateway_private, merchant_public, time, notifier)
     received: list[PaymentProcessResponse] = []
     with flaky_receiver(merchant_codec, 2, received) as srv:
@@ -249,7 +253,7 @@ def test_notification_retries_are_bounded(
     merchant_codec: Codec,
 ) -> None:
     time = FakeTime()
-    notifier = Notifier(retry=RetryPolicy(max_attempts=4, first_delay=1.0, max_delay=3.0))
+    notifier = Notifier(retry=DeliverySchedule(max_attempts=4, first_delay=1.0, max_delay=3.0))
     emu = apm_emulator(gateway_private, merchant_public, time, notifier)
     with flaky_receiver(merchant_codec, 100, []) as srv:
         exchange(emu.handle, merchant_codec, "R", "APM-9", "5.00", notify_url=srv.url)
@@ -268,7 +272,7 @@ def test_unreachable_receiver_is_retried_not_fatal(
 ) -> None:
     time = FakeTime()
     emu = apm_emulator(
-        gateway_private, merchant_public, time, Notifier(retry=RetryPolicy(max_attempts=2))
+        gateway_private, merchant_public, time, Notifier(retry=DeliverySchedule(max_attempts=2))
     )
     # Port 9 (discard) is closed on this machine: the connection is refused at once.
     exchange(emu.handle, merchant_codec, "R", "APM-9", "5.00", notify_url="http://127.0.0.1:9/n")
@@ -308,7 +312,7 @@ class InProcessSender:
     """
 
     def __init__(self, codec: Codec) -> None:
-        self.retry = RetryPolicy(max_attempts=3, first_delay=0.5)
+        self.retry = DeliverySchedule(max_attempts=3, first_delay=0.5)
         self.codec = codec
         self.seen: list[tuple[str, PaymentProcessResponse]] = []
         self.refused = False
@@ -338,3 +342,102 @@ def test_a_custom_sender_plugs_in(
     assert time.slept == [0.5]
     ((url, result),) = sender.seen
     assert (url, result.resp_code, result.status) == ("memory:merchant", "44", "RR1")
+
+
+# -- the sender's deadline and allow-list ------------------------------------------------------
+
+DEADLINE = 1.0
+MARGIN = 3.0  # a correctness bound for a loaded 2-core machine, not a performance claim
+
+
+@pytest.mark.parametrize("phase", [*PHASES, "silent"])
+def test_a_trickling_receiver_is_given_up_at_the_deadline(token: str, phase: str) -> None:
+    notifier = Notifier(timeout=DEADLINE)
+    with slow_server(phase) as server:
+        start = time.monotonic()
+        error = notifier.send(server.url, token)
+        elapsed = elapsed_since(start)
+    notifier.close()
+    # Before: the status line and headers trickled for 5-8 s through a 1 s urllib3 timeout.
+    assert error == f"no answer within {DEADLINE:g}s"
+    assert DEADLINE <= elapsed < DEADLINE + MARGIN, elapsed
+
+
+def test_a_huge_answer_is_not_read_whole(token: str) -> None:
+    chunk = b"x" * (64 << 10)
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        # 8 MiB, streamed, so that the receiver's own memory stays out of the measurement.
+        response = web.StreamResponse()
+        response.content_length = 128 * len(chunk)
+        await response.prepare(request)
+        with contextlib.suppress(ConnectionError):
+            for _ in range(128):
+                await response.write(chunk)
+        return response
+
+    app = web.Application()
+    app.router.add_post("/n", answer)
+    with RunningServer(app, path="/n") as srv:
+        notifier = Notifier(timeout=10)
+        tracemalloc.start()
+        try:
+            assert notifier.send(srv.url, token) is None  # a 2xx is an acknowledgement
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            notifier.close()
+    assert peak < 1 << 20
+
+
+@pytest.mark.parametrize(
+    ("allowed", "url", "allowed_or_not"),
+    [
+        (None, "http://10.0.0.1:6379/x", True),  # the default: any host, as 2C2P does
+        (["merchant.example"], "https://merchant.example/n", True),
+        (["merchant.example"], "https://MERCHANT.example:8443/n", True),  # any port
+        (["merchant.example"], "https://evil.example/n", False),
+        (["merchant.example"], "https://merchant.example.evil.example/n", False),
+        (["merchant.example"], "https://merchant.example@evil.example/n", False),
+        (["127.0.0.1:8443"], "http://127.0.0.1:8443/n", True),
+        (["127.0.0.1:8443"], "http://127.0.0.1:6379/n", False),  # the same host, another port
+        (["127.0.0.1:443"], "https://127.0.0.1/n", True),  # the scheme's default port
+        (["[::1]:9000"], "http://[::1]:9000/n", True),
+        (["[::1]:9000"], "http://[::1]:9001/n", False),
+        (["merchant.example"], "http://merchant.example:99999/n", False),  # unusable port
+        (["merchant.example"], "ftp://merchant.example/n", False),
+        ([], "http://merchant.example/n", False),  # an empty list allows nothing
+    ],
+)
+def test_the_allow_list(allowed: list[str] | None, url: str, allowed_or_not: bool) -> None:
+    assert Notifier(allowed_hosts=allowed).allows(url) is allowed_or_not
+
+
+@pytest.mark.parametrize(
+    "entry", ["", "http://merchant.example", "a/b", "a:port", "u@host", "[::1"]
+)
+def test_malformed_allow_list_entries_are_refused(entry: str) -> None:
+    with pytest.raises(ConfigurationError, match="is not HOST or HOST:PORT"):
+        Notifier(allowed_hosts=[entry])
+
+
+def test_a_host_off_the_list_is_never_contacted(
+    gateway_private: rsa.RSAPrivateKey,
+    merchant_public: rsa.RSAPublicKey,
+    merchant_codec: Codec,
+    receiver: RunningServer,
+    received: list[PaymentProcessResponse],
+) -> None:
+    time_ = FakeTime()
+    locked = Notifier(allowed_hosts=["merchant.example"], retry=DeliverySchedule(max_attempts=2))
+    emu = apm_emulator(gateway_private, merchant_public, time_, locked)
+    exchange(emu.handle, merchant_codec, "R", "APM-9", "5.00", notify_url=receiver.url)
+    emu.complete_pending_refunds()
+    attempts = emu.deliver_notifications()
+    assert [a.error for a in attempts] == ["notifyURL host is not allowed"] * 2
+    assert received == []  # the receiver on 127.0.0.1 was never posted to
+    # Allowed explicitly, the same receiver gets it.
+    port = receiver.url.split(":")[2].split("/")[0]
+    opened = Notifier(allowed_hosts=[f"127.0.0.1:{port}"])
+    assert opened.send(receiver.url, emu.ledger.notifications("failed")[0].token) is None
+    assert len(received) == 1

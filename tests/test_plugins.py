@@ -1,9 +1,11 @@
 """The plugin manager: hooks, built-ins, errors that name what is known, allow-listed discovery,
-key providers, and a real third-party distribution installed and used by name."""
+key providers, and a real third-party distribution installed and used by name: its transport
+passes the contract suite, its key provider serves a real client call."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -11,15 +13,18 @@ from pathlib import Path
 
 import pytest
 from _gateway_server import GatewayStandIn, serve
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from c2p_action import Codec
 from c2p_action.client import AsyncClient, Client, PaymentResult
-from c2p_action.errors import ConfigurationError, KeyLoadError
+from c2p_action.errors import ConfigurationError, KeyLoadError, KeyProviderError
+from c2p_action.keys import DelegatedRSAPrivateKey, certificate_for, fingerprint
 from c2p_action.plugins import KeyProvider, PluginManager, hookimpl, hookspecs
 from c2p_action.plugins.builtin import FileKeyProvider, parse_file_uri
 from c2p_action.plugins.manager import ALLOW_ENV, allowed_distributions, split_scheme
-from c2p_action.transports import TransportOptions
+from c2p_action.testing.transports import TransportContract, TransportFactory
+from c2p_action.transports import TransportOptions, TransportRequest
 
 PLUGIN_DIST = Path(__file__).parent / "plugin_dist"
 PLUGIN_NAME = "c2p-action-test-plugin"
@@ -31,8 +36,17 @@ def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
         [
-            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--no-build-isolation", "--no-deps", "--no-index", "--target", str(target),
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-build-isolation",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(target),
             str(PLUGIN_DIST),
         ],
         check=True,
@@ -99,7 +113,9 @@ class _MemoryKeys:
     def __init__(self, keys: dict[str, rsa.RSAPrivateKey]) -> None:
         self.keys = keys
 
-    def load_private_key(self, uri: str) -> rsa.RSAPrivateKey:
+    def load_private_key(self, uri: str, password: bytes | None) -> rsa.RSAPrivateKey:
+        if password is not None:
+            raise ConfigurationError("memory: keys take no password")
         return self.keys[uri.removeprefix("memory:")]
 
     def load_public_key(self, uri: str) -> rsa.RSAPublicKey:
@@ -122,10 +138,10 @@ def test_a_key_provider_plugin_feeds_a_client(
     plugins.register(_key_plugin(_MemoryKeys({"m": merchant_private, "g": gateway_private})))
     other = PluginManager(allow=())
 
-    with Client("JT01", "memory:m", "memory:g", endpoint=http_url, plugins=plugins) as client:
+    with Client("JT01", "memory:m", "memory:g", environment=http_url, plugins=plugins) as client:
         assert client.inquiry("INV-KEY").code == "00"
     assert "memory" not in other.key_schemes()  # managers are isolated
-    with pytest.raises(ConfigurationError, match="file keys only"):
+    with pytest.raises(ConfigurationError, match="memory: keys take no password"):
         plugins.load_private_key("memory:m", b"password")
 
 
@@ -198,7 +214,9 @@ def test_installed_plugin_loads_only_when_allow_listed(
     monkeypatch.setenv(ALLOW_ENV, PLUGIN_NAME.upper())
     plugins = PluginManager()
     assert plugins.transport_names() == ["aiohttp", "stdlib-http", "urllib3"]
+    assert "audited-file" in plugins.key_schemes()
     assert plugins.loaded_distributions == (PLUGIN_NAME,)
+    assert PLUGIN_NAME not in plugins.not_allowed
 
     with pytest.raises(ConfigurationError, match="no-such-dist"):
         PluginManager(allow=[PLUGIN_NAME, "no-such-dist"])
@@ -215,12 +233,12 @@ def test_clients_use_the_installed_plugin_by_name(
     monkeypatch.setenv(ALLOW_ENV, PLUGIN_NAME)
     keys = (merchant_private, gateway_public)
 
-    with Client("JT01", *keys, endpoint=http_url, transport="stdlib-http") as client:
-        assert type(client._transport).__module__ == "c2p_action_test_plugin"
+    with Client("JT01", *keys, environment=http_url, transport="stdlib-http") as client:
+        assert type(client._transport).__module__ == "c2p_action_test_plugin.transport"
         sync_result = client.refund("INV-P1", "2.00")
 
     async def run() -> PaymentResult:
-        aclient = AsyncClient("JT01", *keys, endpoint=http_url, transport="stdlib-http")
+        aclient = AsyncClient("JT01", *keys, environment=http_url, transport="stdlib-http")
         async with aclient:
             return await aclient.refund("INV-P2", "3.00")
 
@@ -244,3 +262,140 @@ def test_missing_optional_transport_library_names_the_extra() -> None:
     ).stdout
 
     assert "pip install '2c2p-payment-action[aiohttp]'" in out
+
+
+def test_a_plugin_installed_but_not_allowed_is_named_with_how_to_allow_it(
+    plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(plugin_path))
+    monkeypatch.delenv(ALLOW_ENV, raising=False)
+
+    plugins = PluginManager()
+
+    assert plugins.not_allowed[PLUGIN_NAME] == ("audited_file", "stdlib_http")
+    how = [
+        f"installed plugins that are not allowed, so not loaded: {PLUGIN_NAME}",
+        f"{ALLOW_ENV}={PLUGIN_NAME}",
+        f"PluginManager(allow=['{PLUGIN_NAME}'])",
+    ]
+    with pytest.raises(ConfigurationError) as transport:
+        plugins.sync_transport("stdlib-http", TransportOptions())
+    with pytest.raises(ConfigurationError) as scheme:
+        plugins.load_private_key("audited-file:/k.pem?audit-log=/tmp/audit.log")
+    known = "unknown transport 'stdlib-http'; known: aiohttp, urllib3"
+    assert str(transport.value).startswith(known)
+    assert str(scheme.value).startswith("unknown key scheme 'audited-file'")
+    for message in (str(transport.value), str(scheme.value)):
+        for part in how:
+            assert part in message
+    # Allowed, nothing is reported as not allowed and the names resolve.
+    allowed = PluginManager(allow=[PLUGIN_NAME])
+    assert PLUGIN_NAME not in allowed.not_allowed
+    assert "stdlib-http" in allowed.transport_names()
+
+
+def test_finding_plugins_that_are_not_allowed_runs_none_of_their_code(plugin_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from c2p_action.plugins import PluginManager\n"
+        "plugins = PluginManager(allow=())\n"
+        f"assert {PLUGIN_NAME!r} in plugins.not_allowed, plugins.not_allowed\n"
+        "print(sorted(m for m in sys.modules if m.startswith('c2p_action_test_plugin')))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(plugin_path)}
+    env.pop(ALLOW_ENV, None)
+    out = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True, env=env
+    ).stdout
+
+    assert out.strip() == "[]"
+
+
+class TestExamplePluginTransport(TransportContract):
+    """The example distribution's transport, installed and built by name, passes the contract."""
+
+    modes = ("sync", "async")
+
+    @pytest.fixture
+    def transport_factory(
+        self, plugin_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+    ) -> TransportFactory:
+        monkeypatch.syspath_prepend(str(plugin_path))
+        plugins = PluginManager(allow=[PLUGIN_NAME])
+        if mode == "sync":
+            return lambda options: plugins.sync_transport("stdlib-http", options)
+        return lambda options: plugins.async_transport("stdlib-http", options)
+
+
+def test_the_example_transport_uses_the_default_port_of_each_scheme(
+    plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The old example sent https:// to port 80 in plain HTTP. No connection is opened here.
+    monkeypatch.syspath_prepend(str(plugin_path))
+    transport = PluginManager(allow=[PLUGIN_NAME]).sync_transport("stdlib-http", TransportOptions())
+    found = {}
+    for url in (
+        "https://gateway.test/a/b?c=1",
+        "http://gateway.test/",
+        "https://gateway.test:8443",
+    ):
+        connection, target = transport._connect(TransportRequest(url, b"", {}, 1.0))  # type: ignore[attr-defined]
+        found[url] = (type(connection).__name__, connection.port, target)
+
+    assert found == {
+        "https://gateway.test/a/b?c=1": ("HTTPSConnection", 443, "/a/b?c=1"),
+        "http://gateway.test/": ("HTTPConnection", 80, "/"),
+        "https://gateway.test:8443": ("HTTPSConnection", 8443, "/"),
+    }
+
+
+def _encrypted_pem(key: rsa.RSAPrivateKey, path: Path, password: bytes) -> Path:
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(password),
+        )
+    )
+    return path
+
+
+def test_the_example_key_provider_serves_a_client_and_audits_each_use(
+    plugin_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    http_url: str,
+    merchant_private: rsa.RSAPrivateKey,
+    gateway_public: rsa.RSAPublicKey,
+) -> None:
+    monkeypatch.syspath_prepend(str(plugin_path))
+    key_file = _encrypted_pem(merchant_private, tmp_path / "merchant.pem", b"pem-pass-1")
+    audit = tmp_path / "audit.log"
+    uri = f"audited-file:{key_file}?audit-log={audit}"
+    plugins = PluginManager(allow=[PLUGIN_NAME])
+
+    with Client(
+        "JT01",
+        uri,
+        gateway_public,
+        environment=http_url,
+        merchant_key_password="pem-pass-1",
+        plugins=plugins,
+    ) as client:
+        result = client.refund("INV-AUDIT-1", "4.00")
+
+    assert result.code == "00"
+    lines = audit.read_text().splitlines()
+    assert [line.split()[1] for line in lines] == ["sign-PS256", "decrypt-RSA-OAEP"]
+    assert all(f"key={fingerprint(merchant_private.public_key())}" in line for line in lines)
+    assert "pem-pass-1" not in audit.read_text()
+
+    # The portal certificate of an audited key is signed through the same audit.
+    loaded = plugins.load_private_key(uri, b"pem-pass-1")
+    assert isinstance(loaded, DelegatedRSAPrivateKey)
+    certificate_for(loaded)
+    assert audit.read_text().splitlines()[-1].split()[1] == "sign-RS256"
+    with pytest.raises(KeyLoadError, match="wrong password"):
+        plugins.load_private_key(uri, b"not-it")
+    with pytest.raises(KeyProviderError, match="not exportable"):
+        loaded.private_numbers()

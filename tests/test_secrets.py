@@ -181,7 +181,7 @@ def _full_run(
         _client_calls(run, client, emulator)
     with emulator.start_server() as server, Client(
         settings=settings.replace(
-            endpoint=server.url, transport=Recording(Urllib3Transport(), run.tokens)
+            environment=server.base_url, transport=Recording(Urllib3Transport(), run.tokens)
         ),
         plugins=plugins,
     ) as http_client:

@@ -68,7 +68,8 @@ COMMANDS: Final[Mapping[str, tuple[str, str]]] = {
     ),
     "settle": (
         "c2p_action.cli.ops:COMMANDS",
-        "Settle (capture) AMOUNT of the pre-authorised transaction INVOICE.",
+        "Settle (capture) the pre-authorised transaction INVOICE: the whole authorised amount,"
+        " or AMOUNT (a partial settle, which only some merchants may do).",
     ),
     "void": (
         "c2p_action.cli.ops:COMMANDS",
@@ -166,7 +167,7 @@ def main(verbose: int) -> None:
     \b
     Settings come from flags or the client's environment variables:
       C2P_MERCHANT_ID, C2P_MERCHANT_KEY (path or key URI: file:, pkcs11:,
-      aws-kms:), C2P_MERCHANT_KEY_PASSWORD, C2P_GATEWAY_KEY, C2P_ENDPOINT
+      aws-kms:), C2P_MERCHANT_KEY_PASSWORD, C2P_GATEWAY_KEY, C2P_ENVIRONMENT
       (sandbox | production | URL), C2P_TRANSPORT, C2P_TIMEOUT,
       C2P_MAX_ATTEMPTS, C2P_CA_FILE.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -17,7 +18,8 @@ from typing import Any, Final, TypeVar
 
 import click
 
-from c2p_action.client import PaymentResult, RetryPolicy, Settings
+from c2p_action.cli._journal import CsvError
+from c2p_action.client import PaymentResult, Settings
 from c2p_action.errors import (
     CodecError,
     ConfigurationError,
@@ -29,8 +31,10 @@ from c2p_action.errors import (
 from c2p_action.schemas import PaymentProcessResponse
 
 __all__ = [
+    "AmountCommand",
     "ExitCode",
     "Output",
+    "cli_message",
     "connection_options",
     "error_record",
     "exit_code_for",
@@ -135,23 +139,90 @@ def result_record(operation: str, result: PaymentResult) -> dict[str, Any]:
     }
 
 
+# The library's messages name its Python keywords; on the command line the same settings are
+# flags (or the INVOICE argument). Only identifiers that library messages really use are here,
+# matched as whole words so a path such as "keys/merchant_key.pem" is left alone.
+_FLAG_NAMES: Final = {
+    "merchant_id": "--merchant-id",
+    "merchant_key": "--merchant-key",
+    "gateway_key": "--gateway-key",
+    "idempotency_id": "--idempotency-id",
+    "user_defined": "--user-defined",
+    "invoice_no": "INVOICE",
+    "common_name": "--common-name",
+    "overwrite=True": "--overwrite",
+    "generate_merchant_keys": "keygen",
+    "pass them as arguments": "give them as flags",
+}
+_KEYWORDS: Final = re.compile(
+    r"(?<![\w./\\-])("
+    + "|".join(re.escape(name) for name in sorted(_FLAG_NAMES, key=len, reverse=True))
+    + r")(?![\w./\\-])"
+)
+
+
+def cli_message(error: BaseException) -> str:
+    """``str(error)``, with the library's keyword names of bad input replaced by CLI flags."""
+    message = str(error)
+    # A CSV problem names the file's columns (idempotency_id ...), which are not flags.
+    if isinstance(error, ConfigurationError | ValidationError) and not isinstance(error, CsvError):
+        message = _KEYWORDS.sub(lambda match: _FLAG_NAMES[match.group(1)], message)
+    return message
+
+
 def error_record(error: BaseException) -> dict[str, Any]:
     """A failed command as a JSON-ready mapping; the message is the library's (never a secret)."""
     record: dict[str, Any] = {
         "ok": False,
         "exit_code": int(exit_code_for(error)),
         "error": type(error).__name__,
-        "message": str(error),
+        "message": cli_message(error),
     }
     idempotency_id = getattr(error, "idempotency_id", None)
     if idempotency_id is not None:
         record["idempotency_id"] = idempotency_id
     if isinstance(error, GatewayError):
-        record["code"] = error.code
+        record["code"] = str(error.code)
         record["description"] = error.description
-        if error.response is not None:
+        if isinstance(error.response, PaymentProcessResponse):
             record["response"] = response_record(error.response)
     return record
+
+
+_NEGATIVE_NUMBER: Final = re.compile(r"-(\d+(\.\d*)?|\.\d+)")
+
+
+class AmountCommand(click.Command):
+    """A command with an ``amount`` argument: ``-5`` there is a bad amount, not an unknown option.
+
+    Click reads any word starting with ``-`` as an option, so ``2c2p refund INV -5`` would fail
+    with "No such option: -5". The amount is reported instead (exit code 2, as for any bad
+    amount); ``--`` before the arguments still passes such a word through to the library.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse as usual; turn "no such option" for a negative number into an amount error."""
+        words = list(args)  # the parser consumes the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as error:
+            given = next(
+                (
+                    arg
+                    for arg in words
+                    if _NEGATIVE_NUMBER.fullmatch(arg) and arg.startswith(error.option_name)
+                ),
+                None,
+            )
+            amount = next((p for p in self.params if p.name == "amount"), None)
+            if given is None or amount is None:
+                raise
+            raise click.BadParameter(
+                f"{given} is negative; an amount is greater than 0 with at most two decimals"
+                " (25.00)",
+                ctx=ctx,
+                param=amount,
+            ) from None
 
 
 def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -183,7 +254,7 @@ def report_error(ctx: click.Context, error: BaseException) -> ExitCode:
     code = exit_code_for(error)
     if wants_json(ctx):
         click.echo(json.dumps(error_record(error), indent=2))
-    click.echo(f"Error ({type(error).__name__}): {error}", err=True)
+    click.echo(f"Error ({type(error).__name__}): {cli_message(error)}", err=True)
     idempotency_id = getattr(error, "idempotency_id", None)
     if code is ExitCode.TRANSPORT and idempotency_id:
         click.echo(
@@ -220,8 +291,9 @@ def grid(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     cells = [[("" if v is None else str(v)) for v in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     lines = [headers, *cells]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-                     for line in lines)
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
 
 
 def setup_logging(verbosity: int) -> None:
@@ -258,7 +330,8 @@ _CONNECTION_OPTIONS: Final = (
         "--merchant-key",
         metavar="PATH|URI",
         help="Merchant private key: file (PEM/DER/PKCS#12) or key URI (file:, pkcs11:,"
-        " aws-kms:) [env C2P_MERCHANT_KEY].",
+        " aws-kms:); while keys rotate, several, comma-separated, newest first"
+        " [env C2P_MERCHANT_KEY].",
     ),
     click.option(
         "--merchant-key-password-env",
@@ -271,18 +344,21 @@ _CONNECTION_OPTIONS: Final = (
         "--gateway-cert",
         "gateway_key",
         metavar="PATH|URI",
-        help="2C2P's certificate or public key [env C2P_GATEWAY_KEY].",
+        help="2C2P's certificate or public key; while 2C2P rotates, several, comma-separated,"
+        " current first [env C2P_GATEWAY_KEY; default in the sandbox: 2C2P's bundled sandbox"
+        " certificate].",
     ),
     click.option(
-        "--endpoint",
+        "--environment",
         metavar="sandbox|production|URL",
-        help="Where to send: sandbox (default), production, or a URL such as a running"
-        " emulator's [env C2P_ENDPOINT].",
+        help="Where to send: sandbox (default), production, or a base URL such as a running"
+        " emulator's http://127.0.0.1:8080 [env C2P_ENVIRONMENT].",
     ),
     click.option("--transport", metavar="NAME", help="Transport name [env C2P_TRANSPORT]."),
     click.option(
-        "--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per HTTP exchange"
-        " [env C2P_TIMEOUT, default 60]."
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Seconds per HTTP exchange [env C2P_TIMEOUT, default 60].",
     ),
     click.option(
         "--max-attempts",
@@ -304,14 +380,18 @@ def settings_from(options: Mapping[str, Any], **extra: Any) -> Settings:
     """``Settings.from_env`` with the connection flags that were given as overrides."""
     overrides: dict[str, Any] = {
         name: options[name]
-        for name in ("merchant_id", "merchant_key", "gateway_key", "endpoint", "transport",
-                     "timeout")
+        for name in ("merchant_id", "environment", "transport", "timeout")
         if options.get(name) is not None
     }
+    for name in ("merchant_key", "gateway_key"):
+        if options.get(name) is not None:
+            # While keys rotate: several, comma-separated, newest (current) first, as in C2P_*.
+            keys = tuple(part.strip() for part in options[name].split(",") if part.strip())
+            overrides[name] = keys[0] if len(keys) == 1 else keys
     password = env_secret(options.get("merchant_key_password_env"), "--merchant-key-password-env")
     if password is not None:
         overrides["merchant_key_password"] = password
     if options.get("max_attempts") is not None:
-        overrides["retry"] = RetryPolicy(max_attempts=options["max_attempts"])
+        overrides["max_attempts"] = options["max_attempts"]
     overrides.update(extra)
     return Settings.from_env(**overrides)

@@ -6,6 +6,11 @@ attempt of that row, in this run or a resumed one, sends the same id. The gatewa
 repeated id with the original answer instead of refunding again, so a row whose fate is unknown
 (killed mid-request, connection dropped) is simply sent again. Rows with a final outcome are
 never sent again.
+
+One journal may serve many CSV files (``--journal`` shared across runs): each file is a batch
+of its own, and an idempotencyID is unique across the whole journal. A CSV that gives an id the
+journal already holds for another row is refused before anything is sent, because the gateway
+would answer it with that other row's original response.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from c2p_action.errors import C2PError, ConfigurationError, ValidationError
 __all__ = [
     "RESULT_COLUMNS",
     "BatchRow",
+    "CsvError",
     "Journal",
     "JournalRow",
     "Outcome",
@@ -43,10 +49,13 @@ RESULT_COLUMNS: Final = (
     "invoice", "amount", "idempotency_id", "outcome", "resp_code", "status", "error"
 )
 
+_FORMAT: Final = "2"
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS rows (
-    line INTEGER PRIMARY KEY,
+    batch INTEGER NOT NULL REFERENCES batches (id),
+    line INTEGER NOT NULL,
     invoice TEXT NOT NULL,
     amount TEXT NOT NULL,
     notes TEXT,
@@ -56,9 +65,14 @@ CREATE TABLE IF NOT EXISTS rows (
     outcome TEXT,
     resp_code TEXT,
     status TEXT,
-    error TEXT
+    error TEXT,
+    PRIMARY KEY (batch, line)
 );
 """
+
+
+class CsvError(ValidationError):
+    """A problem with a refund CSV or its journal; its message names CSV columns, not flags."""
 
 
 class Outcome(StrEnum):
@@ -109,28 +123,28 @@ class JournalRow:
 
 def _header(fields: Sequence[str] | None, path: Path) -> list[str]:
     if not fields:
-        raise ValidationError(f"{path}: empty CSV (expected a header: invoice,amount[,...])")
+        raise CsvError(f"{path}: empty CSV (expected a header: invoice,amount[,...])")
     names = [_ALIASES.get(f.strip().lower(), f.strip().lower()) for f in fields]
     unknown = sorted(set(names) - set(_REQUIRED) - set(_OPTIONAL))
     # A misspelt idempotency_id column silently ignored would mean fresh ids: refuse instead.
     if unknown:
-        raise ValidationError(f"{path}: unknown column(s) {', '.join(unknown)}")
+        raise CsvError(f"{path}: unknown column(s) {', '.join(unknown)}")
     missing = [n for n in _REQUIRED if n not in names]
     if missing or len(set(names)) != len(names):
-        raise ValidationError(f"{path}: header needs invoice and amount, each once")
+        raise CsvError(f"{path}: header needs invoice and amount, each once")
     return names
 
 
 def _row(line: int, values: dict[str, str]) -> BatchRow:
     invoice = values.get("invoice", "").strip()
     if not invoice:
-        raise ValidationError("invoice is empty")
+        raise CsvError("invoice is empty")
     given = values.get("idempotency_id", "").strip() or None
     if given is not None:
         check_idempotency_id(given)
     notes = values.get("notes", "").strip() or None
     if notes is not None and len(notes) > _MAX_NOTES:
-        raise ValidationError(f"notes are longer than {_MAX_NOTES} characters")
+        raise CsvError(f"notes are longer than {_MAX_NOTES} characters")
     return BatchRow(line, invoice, to_amount(values.get("amount", "")), given, notes)
 
 
@@ -154,14 +168,14 @@ def read_rows(path: Path) -> list[BatchRow]:
                 except C2PError as exc:
                     problems.append(f"line {line}: {exc}")
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValidationError(f"{path}: cannot read the CSV ({type(exc).__name__})") from None
+        raise CsvError(f"{path}: cannot read the CSV ({type(exc).__name__})") from None
     ids = [r.idempotency_id for r in rows if r.idempotency_id]
     if len(ids) != len(set(ids)):
         problems.append("the same idempotency_id appears on several rows")
     if problems:
-        raise ValidationError(f"{path}: " + "; ".join(problems[:10]))
+        raise CsvError(f"{path}: " + "; ".join(problems[:10]))
     if not rows:
-        raise ValidationError(f"{path}: no rows")
+        raise CsvError(f"{path}: no rows")
     return rows
 
 
@@ -193,9 +207,18 @@ class Journal:
         self._conn.execute("PRAGMA journal_mode = WAL")
         # FULL: a row's id, or its outcome, is on disk before the next request goes out.
         self._conn.execute("PRAGMA synchronous = FULL")
+        self._batch = 0
         with self._write():
+            columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(rows)")}
+            if columns and "batch" not in columns:
+                # Its ids must not be forgotten (resending under new ids refunds twice).
+                raise ConfigurationError(
+                    f"journal {path} was written by an earlier version of refund-batch: finish"
+                    " its batch with that version, and use a new journal with this one"
+                )
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 self._conn.execute(statement)
+            self._check_meta("format", _FORMAT)
 
     def close(self) -> None:
         """Close the database."""
@@ -221,47 +244,81 @@ class Journal:
                 " use another --journal"
             )
 
-    def start(self, rows: Sequence[BatchRow], *, merchant_id: str, endpoint: str) -> None:
-        """Journal every row with its idempotencyID, or check they match a previous run.
+    def start(
+        self, source: str, rows: Sequence[BatchRow], *, merchant_id: str, environment: str
+    ) -> None:
+        """Journal every row of the CSV ``source`` with its idempotencyID, or check they match
+        a previous run of the same file.
 
-        Everything is committed in one transaction before anything is sent.
+        Everything is committed in one transaction before anything is sent; a CSV giving an id
+        the journal already holds for another row is refused, with nothing journalled.
         """
         with self._write():
             self._check_meta("merchant", merchant_id)
-            self._check_meta("endpoint", endpoint)
+            self._check_meta("environment", environment)
+            self._conn.execute("INSERT OR IGNORE INTO batches (source) VALUES (?)", (source,))
+            self._batch = self._conn.execute(
+                "SELECT id FROM batches WHERE source = ?", (source,)
+            ).fetchone()["id"]
             known = {r.line: r for r in self.rows()}
             if known and set(known) != {row.line for row in rows}:
-                raise ValidationError(
-                    f"the CSV's rows differ from those journalled in {self.path}; the journal"
-                    " belongs to another file (use another --journal)"
+                raise CsvError(
+                    f"the CSV's rows differ from those journalled for it in {self.path};"
+                    " restore the file or use another --journal"
                 )
+            problems = [problem for row in rows if (problem := self._reused(row))]
+            if problems:
+                raise CsvError("; ".join(problems[:10]))
             for row in rows:
                 previous = known.get(row.line)
                 if previous is None:
                     self._conn.execute(
-                        "INSERT INTO rows (line, invoice, amount, notes, given_id, idempotency_id)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
-                        (row.line, row.invoice, str(row.amount), row.notes, row.idempotency_id,
-                         row.idempotency_id or new_idempotency_id()),
+                        "INSERT INTO rows (batch, line, invoice, amount, notes, given_id,"
+                        " idempotency_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (self._batch, row.line, row.invoice, str(row.amount), row.notes,
+                         row.idempotency_id, row.idempotency_id or new_idempotency_id()),
                     )
                 elif (previous.invoice, previous.amount, previous.notes) != (
                     row.invoice, row.amount, row.notes
                 ) or (row.idempotency_id not in (None, previous.idempotency_id)):
-                    raise ValidationError(
+                    raise CsvError(
                         f"line {row.line} of the CSV changed since it was journalled in"
                         f" {self.path}; restore it or use another --journal"
                     )
 
+    def _reused(self, row: BatchRow) -> str | None:
+        """Why ``row``'s given id cannot be used: the journal holds it for another row."""
+        if row.idempotency_id is None:
+            return None
+        found = self._conn.execute(
+            "SELECT batches.source, rows.batch, rows.line FROM rows"
+            " JOIN batches ON batches.id = rows.batch WHERE rows.idempotency_id = ?",
+            (row.idempotency_id,),
+        ).fetchone()
+        if found is None or (found["batch"], found["line"]) == (self._batch, row.line):
+            return None
+        return (
+            f"line {row.line}: idempotency_id {row.idempotency_id!r} was already used for line"
+            f" {found['line']} of {found['source']} (the gateway would answer that refund's"
+            " original response)"
+        )
+
     def rows(self) -> list[JournalRow]:
-        """Every journalled row, in file order."""
+        """Every journalled row of this batch, in file order."""
         return [
-            _journal_row(r) for r in self._conn.execute("SELECT * FROM rows ORDER BY line")
+            _journal_row(r)
+            for r in self._conn.execute(
+                "SELECT * FROM rows WHERE batch = ? ORDER BY line", (self._batch,)
+            )
         ]
 
     def mark_sending(self, line: int) -> None:
         """Count an attempt before it is made (the outcome stays as it was)."""
         with self._write():
-            self._conn.execute("UPDATE rows SET attempts = attempts + 1 WHERE line = ?", (line,))
+            self._conn.execute(
+                "UPDATE rows SET attempts = attempts + 1 WHERE batch = ? AND line = ?",
+                (self._batch, line),
+            )
 
     def record(
         self,
@@ -275,8 +332,9 @@ class Journal:
         """Store a row's outcome."""
         with self._write():
             self._conn.execute(
-                "UPDATE rows SET outcome = ?, resp_code = ?, status = ?, error = ? WHERE line = ?",
-                (outcome.value, resp_code, status, error, line),
+                "UPDATE rows SET outcome = ?, resp_code = ?, status = ?, error = ?"
+                " WHERE batch = ? AND line = ?",
+                (outcome.value, resp_code, status, error, self._batch, line),
             )
 
     def write_result(self, path: Path) -> None:

@@ -27,13 +27,12 @@ from c2p_action.client import Client, RefundOptions
 from c2p_action.errors import (
     C2PError,
     GatewayError,
-    IdempotencyConflictError,
+    ResponseMismatchError,
     ValidationError,
 )
+from c2p_action.schemas import PaymentProcessResponse
 
 __all__ = ["refund_batch_command"]
-
-_ORIGINAL_PENDING = "51"  # same idempotencyID, original still pending: it did land
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +44,12 @@ class _Answer:
 
 
 def _classify(error: C2PError) -> _Answer:
-    if isinstance(error, IdempotencyConflictError) and error.code == _ORIGINAL_PENDING:
-        return _Answer(Outcome.PENDING, error.code, "RP", str(error))
+    if isinstance(error, ResponseMismatchError):
+        # A verified answer about another refund (a reused id): final, resending repeats it.
+        return _Answer(Outcome.REFUSED, None, None, str(error))
     if isinstance(error, GatewayError):
-        status = error.response.status if error.response is not None else None
+        response = error.response
+        status = response.status if isinstance(response, PaymentProcessResponse) else None
         return _Answer(Outcome.REFUSED, error.code, status, str(error))
     if isinstance(error, ValidationError):
         return _Answer(Outcome.REFUSED, None, None, str(error))
@@ -73,11 +74,23 @@ def _refund(client: Client, row: JournalRow, notify_url: str | None) -> _Answer:
 
 @contextmanager
 def _progress(total: int, shown: bool) -> Iterator[Callable[[], None]]:
+    """A tick per answered row: a bar on a terminal, else a line per whole percent (logs)."""
     if not shown:
         yield lambda: None
         return
-    with click.progressbar(length=total, label="Refunding", file=sys.stderr) as bar:
-        yield lambda: bar.update(1)
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label="Refunding", file=sys.stderr) as bar:
+            yield lambda: bar.update(1)
+        return
+    done = 0
+
+    def line() -> None:
+        nonlocal done
+        done += 1
+        if done * 100 // total != (done - 1) * 100 // total or done == total:
+            click.echo(f"Refunding: {done}/{total} rows answered", err=True)
+
+    yield line
 
 
 def _run(
@@ -118,8 +131,13 @@ def _run(
             for future, row in running.items():
                 if not future.cancelled() and future.exception() is None:
                     answer = future.result()
-                    journal.record(row.line, answer.outcome, resp_code=answer.resp_code,
-                                   status=answer.status, error=answer.error)
+                    journal.record(
+                        row.line,
+                        answer.outcome,
+                        resp_code=answer.resp_code,
+                        status=answer.status,
+                        error=answer.error,
+                    )
 
 
 @click.command("refund-batch")
@@ -138,10 +156,19 @@ def _run(
     help="Result CSV [default: FILE.result.csv next to the CSV].",
 )
 @click.option(
-    "--concurrency", default=4, show_default=True, type=click.IntRange(1, 64),
+    "--concurrency",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
     help="Refunds in flight at once.",
 )
 @click.option("--notify-url", help="notifyURL sent with every refund (APM refunds).")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on stderr: a bar on a terminal, a line per percent elsewhere"
+    " [default: only when stderr is a terminal and --json is not given].",
+)
 @connection_options
 @json_option
 @click.pass_context
@@ -153,6 +180,7 @@ def refund_batch_command(
     result_path: Path | None,
     concurrency: int,
     notify_url: str | None,
+    progress: bool | None,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -169,15 +197,24 @@ def refund_batch_command(
     journal = Journal(journal_path or csv_file.with_name(csv_file.name + ".journal.sqlite"))
     result_file = result_path or csv_file.with_name(csv_file.stem + ".result.csv")
     try:
-        journal.start(rows, merchant_id=settings.merchant_id, endpoint=settings.endpoint)
+        journal.start(
+            str(csv_file.resolve()), rows,
+            merchant_id=settings.merchant_id, environment=settings.environment,
+        )
         todo = [row for row in journal.rows() if row.to_send]
         skipped = len(rows) - len(todo)
         if todo:
-            shown = sys.stderr.isatty() and not as_json
+            shown = progress if progress is not None else sys.stderr.isatty() and not as_json
             with Client(settings=settings) as client, _progress(len(todo), shown) as tick:
                 try:
-                    _run(journal, client, todo, concurrency=concurrency,
-                         notify_url=notify_url, tick=tick)
+                    _run(
+                        journal,
+                        client,
+                        todo,
+                        concurrency=concurrency,
+                        notify_url=notify_url,
+                        tick=tick,
+                    )
                 finally:
                     journal.write_result(result_file)
         else:

@@ -20,7 +20,7 @@ from c2p_action.cli._common import ExitCode
 from c2p_action.client import Client, PaymentResult, RetryPolicy
 from c2p_action.codec import Codec
 from c2p_action.emulator import Emulator, Method
-from c2p_action.emulator.notifier import RetryPolicy as NotifyRetry
+from c2p_action.emulator.notifier import DeliverySchedule
 from c2p_action.errors import CodecError, GatewayError
 from c2p_action.notifications import parse_notification
 from c2p_action.schemas import PaymentProcessResponse
@@ -39,7 +39,7 @@ class InProcessReceiver:
     """A ``NotificationSender`` that gives each notification to ``parse_notification`` in
     process (signature verified, then decrypted) instead of POSTing it."""
 
-    retry = NotifyRetry(max_attempts=3, first_delay=0.0)
+    retry = DeliverySchedule(max_attempts=3, first_delay=0.0)
 
     def __init__(self, codec: Codec) -> None:
         self._codec = codec
@@ -84,7 +84,7 @@ def _run_step(number: int, step: _Step) -> bool:
         if result.idempotency_id:
             note += f", idempotencyID {result.idempotency_id}"
     except GatewayError as refusal:
-        if refusal.response is None:
+        if not isinstance(refusal.response, PaymentProcessResponse):
             raise
         response = refusal.response
         note = f"verified; refused as expected: {type(refusal).__name__}"
@@ -97,22 +97,34 @@ def _run_step(number: int, step: _Step) -> bool:
     return True
 
 
-def _steps(client: Client, refund_id: list[str]) -> list[_Step]:
+def _steps(client: Client, emulator: Emulator, refund_id: list[str]) -> list[_Step]:
     def first_refund() -> PaymentResult:
         result = client.refund(CARD_INVOICE, "30.00", notes="demo: damaged item")
         refund_id.append(result.idempotency_id or "")
         return result
 
+    def settlement_run() -> PaymentResult:
+        emulator.run_settlement()
+        return client.inquiry(CARD_INVOICE)
+
     return [
-        _Step("Settle the pre-authorised card payment", f"settle {CARD_INVOICE} 100.00", "00",
-              lambda: client.settle(CARD_INVOICE, "100.00")),
+        _Step("Settle the whole pre-authorised amount (no amount given, as in 2C2P's sample):"
+              " ready for settlement (RS)",
+              f"settle {CARD_INVOICE}", "00",
+              lambda: client.settle(CARD_INVOICE)),
+        _Step("Refund before the settlement run: RS is not settled yet, refunds need S",
+              f"refund {CARD_INVOICE} 30.00", "41",
+              lambda: client.refund(CARD_INVOICE, "30.00")),
+        _Step("The acquirer's settlement run; inquiry shows the payment settled (S)",
+              f"inquiry {CARD_INVOICE}", "00", settlement_run),
         _Step("Partial refund", f"refund {CARD_INVOICE} 30.00", "00", first_refund),
         _Step("The same refund retried with its idempotencyID: the original answer, no"
               " second refund", f"refund {CARD_INVOICE} 30.00 (same idempotencyID)", "00",
               lambda: client.refund(CARD_INVOICE, "30.00", idempotency_id=refund_id[0])),
         _Step("Second partial refund", f"refund {CARD_INVOICE} 20.00", "00",
               lambda: client.refund(CARD_INVOICE, "20.00")),
-        _Step("Refund status: every refund with its own status",
+        _Step("Refund status: the payment's own status at the top (still S), each refund"
+              " with its own status in the list",
               f"refund-status {CARD_INVOICE}", "00", lambda: client.refund_status(CARD_INVOICE)),
         _Step("Over-refund: 60.00 more would make 110.00 of 100.00",
               f"refund {CARD_INVOICE} 60.00", "30", lambda: client.refund(CARD_INVOICE, "60.00")),
@@ -148,9 +160,10 @@ def demo_command(ctx: click.Context, key_size: int) -> None:
                    f"   {CARD_INVOICE}  card 100.00, approved (pre-authorised, not settled)\n"
                    f"   {APM_INVOICE}  APM (wallet) 50.00, settled")
         # Every step runs even after a surprise, so the whole story is printed.
-        outcomes = [_run_step(n, step) for n, step in enumerate(_steps(client, []), start=1)]
+        steps = _steps(client, emulator, [])
+        outcomes = [_run_step(n, step) for n, step in enumerate(steps, start=1)]
         ok = all(outcomes)
-        number = 9
+        number = len(steps) + 1
         click.echo(f"\n{number}. The wallet confirms; the gateway notifies the notifyURL")
         emulator.complete_pending_refunds(invoice_no=APM_INVOICE)
         deliveries = emulator.deliver_notifications()

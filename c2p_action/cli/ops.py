@@ -8,6 +8,7 @@ from typing import Any, Final
 import click
 
 from c2p_action.cli._common import (
+    AmountCommand,
     Output,
     connection_options,
     grid,
@@ -64,7 +65,7 @@ def _call(options: dict[str, Any], run: Callable[[Client], PaymentResult]) -> Pa
         return run(client)
 
 
-@click.command("refund")
+@click.command("refund", cls=AmountCommand)
 @click.argument("invoice")
 @click.argument("amount")
 @click.option("--idempotency-id", help=_IDEMPOTENCY_HELP)
@@ -112,19 +113,19 @@ def refund_command(
     _show("refund", result, as_json)
 
 
-def _action_command(name: str, summary: str) -> click.Command:
+def _action_command(name: str, summary: str, *, amount_required: bool = True) -> click.Command:
     """``void`` and ``settle``: an invoice, its amount and an optional idempotencyID."""
 
-    @click.command(name, help=summary)
+    @click.command(name, cls=AmountCommand, help=summary)
     @click.argument("invoice")
-    @click.argument("amount")
+    @click.argument("amount", required=amount_required)
     @click.option("--idempotency-id", help=_IDEMPOTENCY_HELP)
     @click.option("--child-merchant-id", help="Child merchant ID.")
     @connection_options
     @json_option
     def command(
         invoice: str,
-        amount: str,
+        amount: str | None,
         idempotency_id: str | None,
         child_merchant_id: str | None,
         as_json: bool,
@@ -142,7 +143,7 @@ def _action_command(name: str, summary: str) -> click.Command:
 def _query_command(name: str, method: str, summary: str) -> click.Command:
     """``inquiry`` and ``refund-status``: an invoice and, optionally, its amount."""
 
-    @click.command(name, help=summary)
+    @click.command(name, cls=AmountCommand, help=summary)
     @click.argument("invoice")
     @click.argument("amount", required=False)
     @click.option("--child-merchant-id", help="Child merchant ID.")
@@ -168,7 +169,12 @@ COMMANDS: Final = (
     _action_command(
         "void", "Void (cancel) the approved, not yet settled transaction INVOICE of AMOUNT."
     ),
-    _action_command("settle", "Settle (capture) AMOUNT of the pre-authorised transaction INVOICE."),
+    _action_command(
+        "settle",
+        "Settle (capture) the pre-authorised transaction INVOICE: the whole authorised amount,"
+        " or AMOUNT (a partial settle, which only some merchants may do).",
+        amount_required=False,
+    ),
     _query_command("inquiry", "inquiry", "Show the current status of INVOICE."),
     _query_command(
         "refund-status", "refund_status", "List every refund of INVOICE with its own status."

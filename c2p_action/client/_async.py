@@ -5,36 +5,31 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, Self, TypeVar, Unpack
+from typing import Any, Self, TypeVar, Unpack, overload
 
-from c2p_action.client._build import (
-    ActionOptions,
-    AmountLike,
-    InquiryOptions,
-    RefundOptions,
-    build_action,
-    build_refund,
-)
 from c2p_action.client._config import PrivateKeySource, PublicKeySource, Settings
-from c2p_action.client._core import (
-    ClientBase,
-    Exchange,
-    SettingsOptions,
-    decode,
-    encode,
-)
-from c2p_action.client._results import PaymentResult
+from c2p_action.client._core import ClientBase, Exchange, SettingsOptions, decode, encode
 from c2p_action.errors import C2PError
+from c2p_action.operations import AmountLike, Operation, Result
+from c2p_action.operations.payment import (
+    ActionOptions,
+    CallOptions,
+    InquiryOptions,
+    PaymentResult,
+    RefundOptions,
+    SettleOptions,
+)
 from c2p_action.plugins.manager import PluginManager
-from c2p_action.schemas import PaymentProcessRequest, ProcessType
+from c2p_action.schemas import PaymentProcessRequest
 from c2p_action.transports.base import AsyncTransport
 
 __all__ = ["AsyncClient"]
 
 _T = TypeVar("_T")
+ResultT = TypeVar("ResultT")
 
 
 class AsyncClient(ClientBase[AsyncTransport]):
@@ -54,8 +49,8 @@ class AsyncClient(ClientBase[AsyncTransport]):
     def __init__(
         self,
         merchant_id: str | None = None,
-        merchant_key: PrivateKeySource | None = None,
-        gateway_key: PublicKeySource | None = None,
+        merchant_key: PrivateKeySource | Sequence[PrivateKeySource] | None = None,
+        gateway_key: PublicKeySource | Sequence[PublicKeySource] | None = None,
         *,
         settings: Settings | None = None,
         plugins: PluginManager | None = None,
@@ -71,43 +66,68 @@ class AsyncClient(ClientBase[AsyncTransport]):
     def _create_transport(self, name: str) -> AsyncTransport:
         return self.plugins.async_transport(name, self.settings.transport_options)
 
+    # -- payment process -----------------------------------------------------------------------
+
     async def refund(
         self, invoice_no: str, amount: AmountLike, **options: Unpack[RefundOptions]
     ) -> PaymentResult:
         """Refund ``amount`` of a settled transaction (gets an idempotencyID if none given)."""
-        return await self.send(build_refund(self.settings, invoice_no, amount, options))
+        return await self.call(*self._refund_call(invoice_no, amount, options))
 
     async def void(
         self, invoice_no: str, amount: AmountLike, **options: Unpack[ActionOptions]
     ) -> PaymentResult:
         """Void (cancel) a transaction before settlement (gets an idempotencyID if none given)."""
-        request = build_action(self.settings, ProcessType.V, invoice_no, amount, **options)
-        return await self.send(request)
+        return await self.call(*self._void_call(invoice_no, amount, options))
 
     async def settle(
-        self, invoice_no: str, amount: AmountLike, **options: Unpack[ActionOptions]
+        self,
+        invoice_no: str,
+        amount: AmountLike | None = None,
+        **options: Unpack[SettleOptions],
     ) -> PaymentResult:
-        """Settle (capture) a pre-authorised transaction; retried only with an idempotencyID."""
-        request = build_action(self.settings, ProcessType.S, invoice_no, amount, **options)
-        return await self.send(request)
+        """Settle (capture) a pre-authorised transaction: the whole authorised amount, or
+        ``amount`` (a partial settle, which only some merchants may do: 33 otherwise).
+        Retried only with an idempotencyID."""
+        return await self.call(*self._settle_call(invoice_no, amount, options))
 
     async def inquiry(
         self, invoice_no: str, amount: AmountLike | None = None, **options: Unpack[InquiryOptions]
     ) -> PaymentResult:
         """The transaction's current status (always safe to retry)."""
-        request = build_action(self.settings, ProcessType.I, invoice_no, amount, **options)
-        return await self.send(request)
+        return await self.call(*self._inquiry_call(invoice_no, amount, options))
 
     async def refund_status(
         self, invoice_no: str, amount: AmountLike | None = None, **options: Unpack[InquiryOptions]
     ) -> PaymentResult:
-        """The invoice's refunds and their statuses (always safe to retry)."""
-        request = build_action(self.settings, ProcessType.RS, invoice_no, amount, **options)
-        return await self.send(request)
+        """The invoice's refunds, each with its own status (always safe to retry)."""
+        return await self.call(*self._refund_status_call(invoice_no, amount, options))
 
-    async def send(self, request: PaymentProcessRequest) -> PaymentResult:
-        """Send any request model; refunds and voids get an idempotencyID if they lack one."""
-        exchange = Exchange(self.settings, request)
+    # -- any operation -------------------------------------------------------------------------
+
+    @overload
+    async def send(
+        self, request: PaymentProcessRequest, **options: Unpack[CallOptions]
+    ) -> PaymentResult: ...
+
+    @overload
+    async def send(self, request: object, **options: Unpack[CallOptions]) -> Result[Any, Any]: ...
+
+    async def send(self, request: object, **options: Unpack[CallOptions]) -> Any:
+        """Send any request model; the operation is found from the model (and its type field).
+
+        Refunds and voids get an idempotencyID if they lack one.
+        """
+        return await self.call(*self._send_call(request, options))
+
+    async def call(
+        self,
+        operation: Operation[Any, ResultT],
+        request: object,
+        options: CallOptions | None = None,
+    ) -> ResultT:
+        """Run ``operation`` with ``request``: the one path every call of this client takes."""
+        exchange = Exchange(self.settings, operation, request, options or {})
         token: str | None = None
         while True:
             try:
@@ -115,7 +135,8 @@ class AsyncClient(ClientBase[AsyncTransport]):
                     token = await self._offload(encode, self._codec, exchange.call)
                 raw = await self._transport.asend(exchange.request(token))
                 response = await self._offload(decode, self._codec, exchange.call, raw)
-                return exchange.finish(response)
+                result: ResultT = exchange.finish(response)
+                return result
             except C2PError as exc:
                 delay = exchange.retry_delay(exc)
                 if delay is None:

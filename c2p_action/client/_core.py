@@ -1,28 +1,60 @@
 """What both clients share: configuration, keys and codec, and the steps of one exchange.
 
-A call is build -> encode (once) -> [send -> check HTTP -> decode -> interpret] repeated under
-the retry policy. Everything but "send" and "wait" lives here; ``_sync.py`` and ``_async.py``
-only do those two things their own way.
+Every operation of every family takes the same path: prepare (once) -> encode (once) ->
+[send -> check HTTP -> decode -> interpret] repeated under the retry policy. Everything but
+"send" and "wait" lives here; ``_sync.py`` and ``_async.py`` do only those two their own way.
+The operations table (:mod:`c2p_action.operations`) says, per operation, where it goes, how it
+is sealed, how its answer is bound to the request and how its code is read: nothing here names
+a message family.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, Self, TypedDict, TypeVar, Unpack, cast
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from c2p_action.client._build import PreparedCall, prepare
-from c2p_action.client._config import PrivateKeySource, PublicKeySource, Settings
-from c2p_action.client._logging import log_outcome, log_xml, logger
-from c2p_action.client._outcomes import raise_for_code
-from c2p_action.client._results import PaymentResult
+from c2p_action.client._config import (
+    PrivateKeySource,
+    PublicKeySource,
+    Settings,
+)
+from c2p_action.client._logging import log_body, log_outcome, logger
 from c2p_action.client._retry import RetryPolicy
-from c2p_action.codec import Codec, from_xml, to_xml
-from c2p_action.errors import C2PError, ConfigurationError, GatewayError, HttpStatusError
+from c2p_action.codec import Codec, Envelope
+from c2p_action.codec.messages import decode_body, encode_body
+from c2p_action.errors import (
+    C2PError,
+    ConfigurationError,
+    GatewayError,
+    HttpStatusError,
+    UnknownOptionError,
+    ValidationError,
+)
+from c2p_action.operations import (
+    AmountLike,
+    Operation,
+    PreparedCall,
+    check_options,
+    interpret,
+    operation_for,
+    payment,
+    prepare,
+)
+from c2p_action.operations.payment import (
+    ActionOptions,
+    CallOptions,
+    InquiryOptions,
+    RefundOptions,
+    SettleOptions,
+    build_action,
+    build_refund,
+)
 from c2p_action.plugins.manager import PluginManager
-from c2p_action.schemas import PaymentProcessRequest, PaymentProcessResponse
+from c2p_action.schemas import PaymentProcessRequest, ProcessType
 from c2p_action.transports.base import (
     AsyncTransport,
     Transport,
@@ -37,10 +69,11 @@ class SettingsOptions(TypedDict, total=False):
     """Keyword settings both clients accept besides merchant id and keys (see ``Settings``)."""
 
     merchant_key_password: bytes | str
-    endpoint: str
+    environment: str
     transport: str | Transport | AsyncTransport
     timeout: float
     retry: RetryPolicy
+    max_attempts: int
     content_type: str
     accept: str
     max_connections: int
@@ -50,6 +83,10 @@ class SettingsOptions(TypedDict, total=False):
 
 
 _TransportT = TypeVar("_TransportT", Transport, AsyncTransport)
+ResultT = TypeVar("ResultT")
+
+#: A call ready for the client's loop: the operation, the request model and the call options.
+Call = tuple[Operation[Any, ResultT], object, CallOptions]
 
 
 def _attach_idempotency_id(error: C2PError, idempotency_id: str | None) -> None:
@@ -59,13 +96,34 @@ def _attach_idempotency_id(error: C2PError, idempotency_id: str | None) -> None:
         error.idempotency_id = idempotency_id
 
 
-class Exchange:
-    """One logical call: the request fixed once (and its idempotencyID), and attempt counting."""
+def _call_timeout(options: CallOptions, default: float) -> float:
+    timeout = options.get("timeout", default)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise ValidationError("timeout must be a positive number of seconds")
+    return float(timeout)
 
-    def __init__(self, settings: Settings, request: PaymentProcessRequest) -> None:
-        self.call: PreparedCall = prepare(request)
+
+class Exchange:
+    """One logical call: the request fixed once (and its idempotencyID), and attempt counting.
+
+    ``attempts`` counts HTTP attempts (what results report); ``tries`` counts every try,
+    including one that failed before anything was sent (an HSM or KMS refusing to sign), so
+    ``max_attempts`` bounds those too.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        operation: Operation[Any, Any],
+        request: object,
+        options: CallOptions,
+    ) -> None:
+        self.call: PreparedCall = prepare(operation, request)
         self.attempts = 0
+        self.tries = 0
         self._settings = settings
+        self._url = settings.url_for(operation.endpoint)
+        self._timeout = _call_timeout(options, settings.timeout)
         self._started = time.monotonic()
         headers = {"Content-Type": settings.content_type}
         if settings.accept:
@@ -76,33 +134,37 @@ class Exchange:
         """The transport request for the next attempt (the same token on every attempt)."""
         self.attempts += 1
         return TransportRequest(
-            url=self._settings.endpoint,
+            url=self._url,
             body=token.encode("ascii"),
             headers=self._headers,
-            timeout=self._settings.timeout,
+            timeout=self._timeout,
         )
 
-    def finish(self, response: PaymentProcessResponse) -> PaymentResult:
-        """Map the verified response to a result, or raise its ``GatewayError``."""
-        raise_for_code(response, idempotency_id=self.call.idempotency_id)
+    def finish(self, response: object) -> Any:
+        """Bind the verified response to the request and map it to a result, or raise."""
+        result = interpret(self.call, response, attempts=self.attempts)
         log_outcome(
             self.call,
             attempts=self.attempts,
             seconds=time.monotonic() - self._started,
-            code=response.resp_code,
+            code=result.code.value,
         )
-        return PaymentResult(response, self.call.idempotency_id, self.attempts)
+        return result
 
     def retry_delay(self, error: C2PError) -> float | None:
-        """Seconds to wait before trying again, or ``None`` when ``error`` is final."""
-        delay = self._settings.retry.delay_before_retry(
-            error, self.attempts, safe=self.call.safe_to_retry
-        )
+        """Seconds to wait before trying again, or ``None`` when ``error`` is final.
+
+        A try that failed before the first request was sent is safe to repeat whatever the
+        operation: nothing reached the gateway.
+        """
+        self.tries += 1
+        safe = self.call.safe_to_retry or self.attempts == 0
+        delay = self._settings.retry.delay_before_retry(error, self.tries, safe=safe)
         if delay is not None:
             logger.debug(
-                "%s attempt %d failed (%s); retrying in %.2fs",
-                self.call.operation,
-                self.attempts,
+                "%s try %d failed (%s); retrying in %.2fs",
+                self.call.operation.name,
+                self.tries,
                 type(error).__name__,
                 delay,
             )
@@ -112,36 +174,43 @@ class Exchange:
             self.call,
             attempts=self.attempts,
             seconds=time.monotonic() - self._started,
-            code=error.code if isinstance(error, GatewayError) else None,
+            code=str(error.code) if isinstance(error, GatewayError) else None,
             error=error,
         )
         return None
 
 
 def encode(codec: Codec, call: PreparedCall) -> str:
-    """Validate, serialise and seal the request (RSA work: the async client offloads it)."""
-    xml = to_xml(call.request)
+    """Validate, serialise and seal (or sign) the request; the async client offloads it."""
+    operation = call.operation
+    body = encode_body(call.request, operation.body)
     if logger.isEnabledFor(logging.DEBUG):
-        log_xml("request", call, xml)
-    return codec.seal(xml)
+        log_body("request", call, body)
+    return codec.seal(body) if operation.envelope is Envelope.NESTED else codec.sign(body)
 
 
-def decode(codec: Codec, call: PreparedCall, raw: TransportResponse) -> PaymentProcessResponse:
-    """Check the HTTP status, then verify, decrypt and parse the answer."""
+def decode(codec: Codec, call: PreparedCall, raw: TransportResponse) -> object:
+    """Check the HTTP status, then verify (and decrypt) and parse the answer."""
     if not 200 <= raw.status < 300:
         raise HttpStatusError(raw.status)
-    xml = codec.open(raw.body)
+    operation = call.operation
+    if operation.envelope is Envelope.NESTED:
+        body = codec.open(raw.body)
+    else:
+        body = codec.verify_payload(raw.body)
     if logger.isEnabledFor(logging.DEBUG):
-        log_xml("response", call, xml)
-    return from_xml(xml, PaymentProcessResponse)
+        log_body("response", call, body)
+    return decode_body(body, operation.response_type, operation.body)
 
 
 class ClientBase(Generic[_TransportT]):
-    """Construction shared by both clients: settings, plugins, keys and the codec.
+    """Construction and request building shared by both clients.
 
-    Pass ``merchant_id``, ``merchant_key`` and ``gateway_key`` plus keyword settings, or a
-    ready ``settings`` object (keywords then override its fields). Keys may be key objects,
-    paths, or key URIs resolved by the plugin manager (``file:``, ``pkcs11:`` ...).
+    Pass ``merchant_id`` and ``merchant_key`` (and ``gateway_key`` outside the sandbox) plus
+    keyword settings, or a ready ``settings`` object (keywords then override its fields). Keys
+    may be key objects, paths, or key URIs resolved by the plugin manager (``file:``,
+    ``pkcs11:`` ...), or lists of them while keys rotate. An unknown keyword raises
+    :class:`~c2p_action.errors.UnknownOptionError`.
     """
 
     _default_transport: ClassVar[str]
@@ -154,13 +223,20 @@ class ClientBase(Generic[_TransportT]):
     def __init__(
         self,
         merchant_id: str | None = None,
-        merchant_key: PrivateKeySource | None = None,
-        gateway_key: PublicKeySource | None = None,
+        merchant_key: PrivateKeySource | Sequence[PrivateKeySource] | None = None,
+        gateway_key: PublicKeySource | Sequence[PublicKeySource] | None = None,
         *,
         settings: Settings | None = None,
         plugins: PluginManager | None = None,
         **options: Unpack[SettingsOptions],
     ) -> None:
+        unknown = set(options) - set(SettingsOptions.__annotations__)
+        if unknown:
+            if "endpoint" in unknown:
+                raise ConfigurationError(
+                    "'endpoint' was renamed 'environment' (sandbox, production or a base URL)"
+                )
+            raise UnknownOptionError(type(self).__name__, unknown, SettingsOptions.__annotations__)
         given = {
             name: value
             for name, value in (
@@ -171,13 +247,17 @@ class ClientBase(Generic[_TransportT]):
             if value is not None
         }
         if settings is None:
+            if "merchant_id" not in given or "merchant_key" not in given:
+                raise ConfigurationError(
+                    "a client needs merchant_id and merchant_key (or settings=, or from_env())"
+                )
             settings = Settings(**given, **options)  # type: ignore[arg-type]
         elif given or options:
             settings = settings.replace(**given, **options)
         self.settings = settings
         self.plugins = plugins if plugins is not None else PluginManager()
         self._codec = Codec(
-            self._private_key(), self._public_key(), max_token_bytes=settings.max_token_bytes
+            self._private_keys(), self._public_keys(), max_token_bytes=settings.max_token_bytes
         )
         self._open_transport()
 
@@ -203,17 +283,90 @@ class ClientBase(Generic[_TransportT]):
         """A client configured from ``C2P_*`` variables; keyword ``overrides`` win."""
         return cls(settings=Settings.from_env(**overrides), plugins=plugins)
 
-    def _private_key(self) -> RSAPrivateKey:
-        key = self.settings.merchant_key
-        if isinstance(key, RSAPrivateKey):
-            return key
-        return self.plugins.load_private_key(str(key), self.settings.key_password)
+    def _private_keys(self) -> list[RSAPrivateKey]:
+        password = self.settings.key_password
+        return [
+            key
+            if isinstance(key, RSAPrivateKey)
+            else self.plugins.load_private_key(str(key), password)
+            for key in self.settings.merchant_keys
+        ]
 
-    def _public_key(self) -> RSAPublicKey:
-        key = self.settings.gateway_key
-        if isinstance(key, RSAPublicKey):
-            return key
-        return self.plugins.load_public_key(str(key))
+    def _public_keys(self) -> list[RSAPublicKey]:
+        return [
+            key if isinstance(key, RSAPublicKey) else self.plugins.load_public_key(str(key))
+            for key in self.settings.gateway_keys
+        ]
+
+    @property
+    def codec(self) -> Codec:
+        """The codec this client seals requests and opens answers with."""
+        return self._codec
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.settings!r})"
+
+    # -- the payment family's calls, built once for both clients ---------------------------
+
+    def _payment(
+        self,
+        operation: Operation[PaymentProcessRequest, payment.PaymentResult],
+        process_type: ProcessType,
+        invoice_no: str,
+        amount: AmountLike | None,
+        options: ActionOptions | InquiryOptions | SettleOptions,
+        allowed: type[Any],
+    ) -> Call[payment.PaymentResult]:
+        check_options(operation.name, options, allowed)
+        request = build_action(
+            self.settings.merchant_id,
+            self.settings.version,
+            process_type,
+            invoice_no,
+            amount,
+            idempotency_id=options.get("idempotency_id"),  # type: ignore[arg-type]
+            child_merchant_id=options.get("child_merchant_id"),
+        )
+        return operation, request, options
+
+    def _refund_call(
+        self, invoice_no: str, amount: AmountLike, options: RefundOptions
+    ) -> Call[payment.PaymentResult]:
+        check_options("refund", options, RefundOptions)
+        request = build_refund(
+            self.settings.merchant_id, self.settings.version, invoice_no, amount, options
+        )
+        return payment.REFUND, request, options
+
+    def _void_call(
+        self, invoice_no: str, amount: AmountLike, options: ActionOptions
+    ) -> Call[payment.PaymentResult]:
+        return self._payment(
+            payment.VOID, ProcessType.V, invoice_no, amount, options, ActionOptions
+        )
+
+    def _settle_call(
+        self, invoice_no: str, amount: AmountLike | None, options: SettleOptions
+    ) -> Call[payment.PaymentResult]:
+        return self._payment(
+            payment.SETTLE, ProcessType.S, invoice_no, amount, options, SettleOptions
+        )
+
+    def _inquiry_call(
+        self, invoice_no: str, amount: AmountLike | None, options: InquiryOptions
+    ) -> Call[payment.PaymentResult]:
+        return self._payment(
+            payment.INQUIRY, ProcessType.I, invoice_no, amount, options, InquiryOptions
+        )
+
+    def _refund_status_call(
+        self, invoice_no: str, amount: AmountLike | None, options: InquiryOptions
+    ) -> Call[payment.PaymentResult]:
+        return self._payment(
+            payment.REFUND_STATUS, ProcessType.RS, invoice_no, amount, options, InquiryOptions
+        )
+
+    def _send_call(self, request: object, options: CallOptions) -> Call[Any]:
+        check_options("send", options, CallOptions)
+        return operation_for(request), request, options
+

@@ -1,49 +1,112 @@
 """Logging for the clients under the ``c2p_action.client`` logger.
 
-INFO: one line per call (operation, invoice, amount, response code, attempts, duration, and
-the error class when it failed); retries at DEBUG. DEBUG: the request and response XML, redacted
-(account numbers keep their last four characters, account names are masked whole). Tokens
-are never logged, only their length; keys never reach this module.
+INFO: one line per call (operation, the request fields the operation lists in ``log_fields``,
+response code, attempts, duration, and the error class when it failed); retries at DEBUG.
+DEBUG: the request and response bodies, with every field the operation lists in ``masked``
+masked (account numbers keep their last four characters, names are masked whole, card numbers
+keep their first six and last four digits). Tokens are never logged, only their length; keys
+never reach this module.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from functools import lru_cache
 from typing import Final
 
-from c2p_action.client._build import PreparedCall
+from c2p_action.operations import BodyFormat, Mask, PreparedCall, read_field
 
-__all__ = ["log_outcome", "logger", "redact_xml"]
+__all__ = ["log_body", "log_outcome", "logger", "mask_value", "redact_json", "redact_xml"]
 
 logger: Final = logging.getLogger("c2p_action.client")
 # A library must not print through logging's last-resort handler when the app set none up.
 logger.addHandler(logging.NullHandler())
 
-_ACCOUNT_NUMBER: Final = re.compile(
-    rb"(<(?:[\w.-]+:)?accountNumber>)([^<]*)(</(?:[\w.-]+:)?accountNumber>)"
-)
-_ACCOUNT_NAME: Final = re.compile(
-    rb"(<(?:[\w.-]+:)?accountName>)([^<]*)(</(?:[\w.-]+:)?accountName>)"
-)
+#: What APM refunds carry about the customer's bank account (the payment family's masks).
+_DEFAULT_MASKS: Final = {"accountNumber": Mask.LAST4, "accountName": Mask.ALL}
 
 
-def _mask_number(match: re.Match[bytes]) -> bytes:
-    value = match.group(2).strip()
-    visible = value[-4:] if len(value) >= 8 else b""
-    return match.group(1) + b"*" * (len(value) - len(visible)) + visible + match.group(3)
+def mask_value(value: str, mask: Mask) -> str:
+    """``value`` as it may be shown under ``mask``."""
+    value = value.strip()
+    if mask is Mask.LAST4:
+        visible = value[-4:] if len(value) >= 8 else ""
+        return "*" * (len(value) - len(visible)) + visible
+    if mask is Mask.PAN:
+        if len(value) < 13:
+            return "X" * len(value)
+        return value[:6] + "X" * (len(value) - 10) + value[-4:]
+    return "***"
 
 
-def redact_xml(xml: bytes) -> str:
-    """The XML as text with account numbers and names masked."""
-    xml = _ACCOUNT_NUMBER.sub(_mask_number, xml)
-    xml = _ACCOUNT_NAME.sub(lambda m: m.group(1) + b"***" + m.group(3), xml)
+@lru_cache(maxsize=64)
+def _element(name: str) -> re.Pattern[bytes]:
+    # [^<]* cannot backtrack: linear in the size of the document.
+    tag = re.escape(name.encode())
+    return re.compile(rb"(<(?:[\w.-]+:)?" + tag + rb">)([^<]*)(</(?:[\w.-]+:)?" + tag + rb">)")
+
+
+def _replacer(mask: Mask) -> Callable[[re.Match[bytes]], bytes]:
+    def replace(match: re.Match[bytes]) -> bytes:
+        text = match.group(2).decode("utf-8", errors="replace")
+        return match.group(1) + mask_value(text, mask).encode() + match.group(3)
+
+    return replace
+
+
+def redact_xml(xml: bytes, masked: Mapping[str, Mask] = _DEFAULT_MASKS) -> str:
+    """The XML as text with the ``masked`` elements masked."""
+    for name, mask in masked.items():
+        xml = _element(name).sub(_replacer(mask), xml)
     return xml.decode("utf-8", errors="replace")
 
 
-def log_xml(direction: str, call: PreparedCall, xml: bytes) -> None:
-    """DEBUG-log one message's XML, redacted (callers check ``isEnabledFor`` first)."""
-    logger.debug("%s %s XML: %s", call.operation, direction, redact_xml(xml))
+@lru_cache(maxsize=64)
+def _member(name: str) -> re.Pattern[bytes]:
+    # A JSON string ("..." with escapes) or number; the alternatives are disjoint: linear.
+    key = re.escape(name.encode())
+    return re.compile(rb'("' + key + rb'"\s*:\s*)(?:"((?:[^"\\]|\\.)*)"|([-+0-9.eE]+))')
+
+
+def _json_replacer(mask: Mask) -> Callable[[re.Match[bytes]], bytes]:
+    def replace(match: re.Match[bytes]) -> bytes:
+        raw = match.group(2) if match.group(2) is not None else match.group(3)
+        text = raw.decode("utf-8", errors="replace")
+        return match.group(1) + b'"' + mask_value(text, mask).encode() + b'"'
+
+    return replace
+
+
+def redact_json(body: bytes, masked: Mapping[str, Mask]) -> str:
+    """The JSON as text with the ``masked`` members masked (names match exactly)."""
+    for name, mask in masked.items():
+        body = _member(name).sub(_json_replacer(mask), body)
+    return body.decode("utf-8", errors="replace")
+
+
+def log_body(direction: str, call: PreparedCall, body: bytes) -> None:
+    """DEBUG-log one message's body, redacted (callers check ``isEnabledFor`` first)."""
+    operation = call.operation
+    logger.debug(
+        "%s %s %s: %s",
+        operation.name,
+        direction,
+        operation.body.value.upper(),
+        redact_xml(body, operation.masked)
+        if operation.body is BodyFormat.XML
+        else redact_json(body, operation.masked),
+    )
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)
 
 
 def log_outcome(
@@ -55,15 +118,12 @@ def log_outcome(
     error: BaseException | None = None,
 ) -> None:
     """The one INFO line a call produces."""
-    request = call.request
-    parts = [
-        call.operation,
-        f"invoice={request.invoice_no}",
-        f"amount={request.action_amount if request.action_amount is not None else '-'}",
-        f"code={code or '-'}",
-        f"attempts={attempts}",
-        f"duration_ms={seconds * 1000:.0f}",
+    operation = call.operation
+    parts = [operation.name]
+    parts += [
+        f"{label}={_shown(read_field(call.request, ref))}" for label, ref in operation.log_fields
     ]
+    parts += [f"code={code or '-'}", f"attempts={attempts}", f"duration_ms={seconds * 1000:.0f}"]
     if call.idempotency_id:
         parts.append(f"idempotency_id={call.idempotency_id}")
     if error is not None:

@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from c2p_action.errors import C2PError, GatewayError, TransportError
+from c2p_action.errors import C2PError, GatewayError, KeyProviderError, TransportError
 
 __all__ = ["RetryPolicy"]
 
@@ -51,8 +51,15 @@ class RetryPolicy:
         return cls(max_attempts=1)
 
     def is_retryable(self, error: BaseException) -> bool:
-        """Whether ``error`` is the kind of failure that may heal on another attempt."""
-        if isinstance(error, TransportError):
+        """Whether ``error`` is the kind of failure that may heal on another attempt.
+
+        Yes for a :class:`TransportError` or a :class:`KeyProviderError` whose ``retryable`` is
+        set (a connection refused or cut, a timeout, HTTP 5xx; a throttled or briefly
+        unavailable HSM/KMS), and for a :class:`GatewayError` whose code is in
+        ``retry_gateway_codes``. Whether the call may be repeated at all is decided separately
+        (``safe`` in :meth:`delay_before_retry`).
+        """
+        if isinstance(error, TransportError | KeyProviderError):
             return error.retryable  # HttpStatusError sets it for 5xx
         if isinstance(error, GatewayError):
             return error.code in self.retry_gateway_codes

@@ -4,32 +4,36 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
-from typing import Self, Unpack
+from typing import Any, Self, TypeVar, Unpack, overload
 
-from c2p_action.client._build import (
-    ActionOptions,
-    AmountLike,
-    InquiryOptions,
-    RefundOptions,
-    build_action,
-    build_refund,
-)
 from c2p_action.client._core import ClientBase, Exchange, decode, encode
-from c2p_action.client._results import PaymentResult
 from c2p_action.errors import C2PError
-from c2p_action.schemas import PaymentProcessRequest, ProcessType
+from c2p_action.operations import AmountLike, Operation, Result
+from c2p_action.operations.payment import (
+    ActionOptions,
+    CallOptions,
+    InquiryOptions,
+    PaymentResult,
+    RefundOptions,
+    SettleOptions,
+)
+from c2p_action.schemas import PaymentProcessRequest
 from c2p_action.transports.base import Transport
 
 __all__ = ["Client"]
+
+ResultT = TypeVar("ResultT")
 
 
 class Client(ClientBase[Transport]):
     """Payment maintenance calls over a blocking transport (default ``urllib3``).
 
-    Every operation returns a :class:`PaymentResult` for ``00`` (success) and ``42``
-    (refund pending) and raises a ``GatewayError`` subclass for any other code, a codec error
-    for an answer that does not verify or decrypt, and ``TransportError`` when no answer came.
-    Use it as a context manager, or call :meth:`close`: it closes the transport it created.
+    Every operation returns its result for a success or pending code and raises a
+    ``GatewayError`` subclass for any other code, :class:`~c2p_action.errors.ResponseMismatchError`
+    for a verified answer about another request, a codec error for an answer that does not
+    verify or decrypt, and ``TransportError`` when no answer came. Use it as a context manager,
+    or call :meth:`close`: it closes the transport it created. One client may be shared by
+    many threads.
     """
 
     _default_transport = "urllib3"
@@ -38,48 +42,76 @@ class Client(ClientBase[Transport]):
     def _create_transport(self, name: str) -> Transport:
         return self.plugins.sync_transport(name, self.settings.transport_options)
 
+    # -- payment process -----------------------------------------------------------------------
+
     def refund(
         self, invoice_no: str, amount: AmountLike, **options: Unpack[RefundOptions]
     ) -> PaymentResult:
         """Refund ``amount`` of a settled transaction (gets an idempotencyID if none given)."""
-        return self.send(build_refund(self.settings, invoice_no, amount, options))
+        return self.call(*self._refund_call(invoice_no, amount, options))
 
     def void(
         self, invoice_no: str, amount: AmountLike, **options: Unpack[ActionOptions]
     ) -> PaymentResult:
         """Void (cancel) a transaction before settlement (gets an idempotencyID if none given)."""
-        return self.send(build_action(self.settings, ProcessType.V, invoice_no, amount, **options))
+        return self.call(*self._void_call(invoice_no, amount, options))
 
     def settle(
-        self, invoice_no: str, amount: AmountLike, **options: Unpack[ActionOptions]
+        self,
+        invoice_no: str,
+        amount: AmountLike | None = None,
+        **options: Unpack[SettleOptions],
     ) -> PaymentResult:
-        """Settle (capture) a pre-authorised transaction; retried only with an idempotencyID."""
-        return self.send(build_action(self.settings, ProcessType.S, invoice_no, amount, **options))
+        """Settle (capture) a pre-authorised transaction: the whole authorised amount, or
+        ``amount`` (a partial settle, which only some merchants may do: 33 otherwise).
+        Retried only with an idempotencyID."""
+        return self.call(*self._settle_call(invoice_no, amount, options))
 
     def inquiry(
         self, invoice_no: str, amount: AmountLike | None = None, **options: Unpack[InquiryOptions]
     ) -> PaymentResult:
         """The transaction's current status (always safe to retry)."""
-        return self.send(build_action(self.settings, ProcessType.I, invoice_no, amount, **options))
+        return self.call(*self._inquiry_call(invoice_no, amount, options))
 
     def refund_status(
         self, invoice_no: str, amount: AmountLike | None = None, **options: Unpack[InquiryOptions]
     ) -> PaymentResult:
-        """The invoice's refunds and their statuses (always safe to retry)."""
-        return self.send(
-            build_action(self.settings, ProcessType.RS, invoice_no, amount, **options)
-        )
+        """The invoice's refunds, each with its own status (always safe to retry)."""
+        return self.call(*self._refund_status_call(invoice_no, amount, options))
 
-    def send(self, request: PaymentProcessRequest) -> PaymentResult:
-        """Send any request model; refunds and voids get an idempotencyID if they lack one."""
-        exchange = Exchange(self.settings, request)
+    # -- any operation -------------------------------------------------------------------------
+
+    @overload
+    def send(
+        self, request: PaymentProcessRequest, **options: Unpack[CallOptions]
+    ) -> PaymentResult: ...
+
+    @overload
+    def send(self, request: object, **options: Unpack[CallOptions]) -> Result[Any, Any]: ...
+
+    def send(self, request: object, **options: Unpack[CallOptions]) -> Any:
+        """Send any request model; the operation is found from the model (and its type field).
+
+        Refunds and voids get an idempotencyID if they lack one.
+        """
+        return self.call(*self._send_call(request, options))
+
+    def call(
+        self,
+        operation: Operation[Any, ResultT],
+        request: object,
+        options: CallOptions | None = None,
+    ) -> ResultT:
+        """Run ``operation`` with ``request``: the one path every call of this client takes."""
+        exchange = Exchange(self.settings, operation, request, options or {})
         token: str | None = None
         while True:
             try:
                 if token is None:
                     token = encode(self._codec, exchange.call)
                 raw = self._transport.send(exchange.request(token))
-                return exchange.finish(decode(self._codec, exchange.call, raw))
+                result: ResultT = exchange.finish(decode(self._codec, exchange.call, raw))
+                return result
             except C2PError as exc:
                 delay = exchange.retry_delay(exc)
                 if delay is None:

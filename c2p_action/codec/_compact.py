@@ -65,6 +65,8 @@ def decode_header(segment: bytes, what: str) -> dict[str, Any]:
 
 def to_bytes(token: str | bytes, max_bytes: int) -> bytes:
     """The token as ASCII bytes, size-capped before any other work."""
+    if not isinstance(token, str | bytes | bytearray | memoryview):
+        raise TokenFormatError(f"token must be str or bytes, not {type(token).__name__}")
     if len(token) > max_bytes:
         raise TokenFormatError(f"token is {len(token)} bytes, over the limit of {max_bytes}")
     if isinstance(token, str):
@@ -72,10 +74,8 @@ def to_bytes(token: str | bytes, max_bytes: int) -> bytes:
             data = token.encode("ascii")
         except UnicodeEncodeError:
             raise TokenFormatError("token contains non-ASCII characters") from None
-    elif isinstance(token, bytes | bytearray | memoryview):
-        data = bytes(token)
     else:
-        raise TokenFormatError(f"token must be str or bytes, not {type(token).__name__}")
+        data = bytes(token)
     # A trailing newline from a file or a shell is harmless; anything inside is not.
     data = data.strip()
     if data.startswith(b"{"):
@@ -112,9 +112,30 @@ def split_jwe(data: bytes) -> list[bytes]:
     return data.split(b".")
 
 
+_COMPACT_ALPHABET = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+)
+
+
+def looks_like_jwe(payload: bytes) -> bool:
+    """Whether a decoded JWS payload has the shape of a compact JWE: five base64url segments.
+
+    A JSON or XML body never does (it holds quotes or angle brackets), so this tells the two
+    envelopes apart without parsing anything.
+    """
+    return payload.count(b".") == 4 and _COMPACT_ALPHABET.issuperset(payload)
+
+
 def jwe_from_payload(payload: bytes) -> bytes:
-    """The JWS payload decoded: it must be an ASCII compact JWE string."""
-    jwe = b64decode(payload, "JWS payload")
-    if not jwe.isascii():
+    """A decoded JWS payload that must be an ASCII compact JWE (the nested envelope).
+
+    Only the shape is checked here; each segment's encoding is checked when it is decoded.
+    """
+    if not payload.isascii():
         raise TokenFormatError("JWS payload is not a compact JWE")
-    return jwe
+    if payload.count(b".") != 4:
+        raise TokenFormatError(
+            f"inner token has {payload.count(b'.') + 1} segments; a compact JWE has 5"
+            " (a signed-only JWS where a nested JWS(JWE) is expected?)"
+        )
+    return payload

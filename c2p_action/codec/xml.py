@@ -27,7 +27,19 @@ the gateway may report zero amounts) and request enums strictly, and keeps unkno
 wildcard type as xsdata ``AnyElement`` objects (text straight inside a message element, which the
 schema does not allow, is ignored). It does not enforce string lengths: what the gateway sends is
 accepted as long as it has the right shape. Every failure is an
-:class:`~c2p_action.errors.XmlError`.
+:class:`~c2p_action.errors.XmlError`; its message says what was wrong and where (element path,
+child number, line), never what the document contains.
+
+Memory is bounded for every input, whatever its shape (many siblings, deep nesting, many
+attributes, long text), by four limits; a document past any of them is refused with
+``XmlError``, never partly kept:
+
+- before parsing, at most 25,000 ``<`` and 50,000 ``=`` bytes (upper bounds of the elements and
+  attributes libxml2 would build: ~110 and ~300 bytes each outside the Python heap);
+- while binding, at most 10,000 items in repeated elements (``refundList/refund``,
+  ``subMerchantList/subMerchant``...), counted over the whole document;
+- at most 1,000 unknown elements and attributes kept as ``AnyElement`` objects (counted with
+  everything inside them), which is far more than any gateway extension needs.
 """
 
 from __future__ import annotations
@@ -36,10 +48,10 @@ import dataclasses
 import operator
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from enum import Enum
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeVar, cast, overload
 
 from lxml import etree
 from xsdata.formats.dataclass.context import XmlContext
@@ -52,6 +64,10 @@ from xsdata.formats.dataclass.serializers.config import SerializerConfig
 from c2p_action.errors import C2PError, ConfigurationError, ValidationError, XmlError
 
 __all__ = [
+    "MAX_EQUALS",
+    "MAX_LIST_ITEMS",
+    "MAX_TAGS",
+    "MAX_UNKNOWN_NODES",
     "REFERENCE_PARSER",
     "REFERENCE_SERIALIZER",
     "XML_CONTEXT",
@@ -289,6 +305,8 @@ def to_xml(model: object) -> bytes:
     Raises :class:`~c2p_action.errors.ValidationError` naming the element path and the broken
     rule; free-text values are never part of the message.
     """
+    if isinstance(model, type) or not dataclasses.is_dataclass(model):
+        raise ValidationError(f"to_xml: expected a message model, not {type(model).__name__}")
     plan = _plan_for(type(model))
     out: list[str] = []
     _write_model(model, plan, plan.tag, out, plan.tag)
@@ -493,6 +511,18 @@ def _prefixed(qname: object, declarations: list[str], path: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _XML_WHITESPACE = " \t\r\n"
+
+MAX_TAGS: Final = 25_000
+"""A document with more ``<`` bytes than this is refused before parsing (bounds elements)."""
+
+MAX_EQUALS: Final = 50_000
+"""A document with more ``=`` bytes than this is refused before parsing (bounds attributes)."""
+
+MAX_LIST_ITEMS: Final = 10_000
+"""Items of repeated elements (refunds, sub-merchants...) one document may bind, in all."""
+
+MAX_UNKNOWN_NODES: Final = 1_000
+"""Unknown elements and attributes one document may keep as ``AnyElement`` objects, in all."""
 _AMOUNT_TEXT = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _parsers = threading.local()
 
@@ -517,17 +547,32 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def from_xml(data: bytes, cls: type[T]) -> T:
+@overload
+def from_xml(data: bytes, cls: type[T]) -> T: ...
+
+
+@overload
+def from_xml(data: bytes, cls: Sequence[type[Any]]) -> Any: ...
+
+
+def from_xml(data: bytes, cls: type[T] | Sequence[type[Any]]) -> T | Any:
     """Parse untrusted XML bytes into ``cls`` (a message model) through a hardened parser.
 
-    DOCTYPEs and entity declarations are refused before parsing, never expanded. Raises
+    ``cls`` may also be a sequence of models: the one whose root element the document has is
+    bound (several families share one URL and differ only by root element). DOCTYPEs and
+    entity declarations are refused before parsing, never expanded. Raises
     :class:`~c2p_action.errors.XmlError` (and nothing that is not a ``C2PError``).
     """
-    plan = _plan_for(cls)
+    plans = [_plan_for(c) for c in cls] if isinstance(cls, Sequence) else [_plan_for(cls)]
     if not isinstance(data, bytes | bytearray):
         raise XmlError("xml parse: expected bytes")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise XmlError("xml parse: DOCTYPE and entity declarations are not allowed")
+    # Two memchr-speed scans bound what libxml2 may allocate before it allocates anything.
+    if data.count(b"<") > MAX_TAGS:
+        raise XmlError(f"xml parse: more than {MAX_TAGS} tags")
+    if data.count(b"=") > MAX_EQUALS:
+        raise XmlError(f"xml parse: more than {MAX_EQUALS} attributes or '=' characters")
     try:
         root = etree.fromstring(bytes(data), _parser())
     except etree.XMLSyntaxError as exc:
@@ -541,10 +586,11 @@ def from_xml(data: bytes, cls: type[T]) -> T:
     # (DocInfo.doctype is missing from lxml-stubs, hence the cast.)
     if cast(Any, docinfo).doctype or docinfo.internalDTD is not None:
         raise XmlError("xml parse: DOCTYPE is not allowed")
-    if root.tag != plan.tag:
-        raise XmlError(f"xml bind: root element is not {plan.tag}")
+    plan = next((plan for plan in plans if plan.tag == root.tag), None)
+    if plan is None:
+        raise XmlError(f"xml bind: root element is not {' or '.join(p.tag for p in plans)}")
     try:
-        result: T = _bind(root, plan, plan.tag)
+        result: T = _bind(root, plan, plan.tag, _Budget())
     except C2PError:
         raise
     except Exception as exc:  # untrusted input boundary: nothing but C2PError may escape
@@ -552,7 +598,17 @@ def from_xml(data: bytes, cls: type[T]) -> T:
     return result
 
 
-def _bind(element: etree._Element, plan: _Plan, path: str) -> Any:
+class _Budget:
+    """What one document may still bind: repeated items and unknown nodes (see the limits)."""
+
+    __slots__ = ("list_items", "unknown_nodes")
+
+    def __init__(self) -> None:
+        self.list_items = MAX_LIST_ITEMS
+        self.unknown_nodes = MAX_UNKNOWN_NODES
+
+
+def _bind(element: etree._Element, plan: _Plan, path: str, budget: _Budget) -> Any:
     values: dict[str, Any] = {}
     for attribute in plan.attributes:
         raw = element.get(attribute.xml_name)
@@ -566,10 +622,17 @@ def _bind(element: etree._Element, plan: _Plan, path: str) -> Any:
             values[spec.name] = child.text or spec.empty_text
             continue
         if spec is None:
-            _bind_unknown(child, plan, values, path)
+            _bind_unknown(element, child, plan, values, path, budget)
             continue
+        if spec.is_list:
+            budget.list_items -= 1
+            if budget.list_items < 0:
+                raise XmlError(
+                    f"xml bind: more than {MAX_LIST_ITEMS} repeated elements in the document"
+                    f" (at {path}.{spec.xml_name}, {_position(element, child)})"
+                )
         if spec.plan is not None:
-            value = _bind(child, spec.plan, f"{path}.{spec.xml_name}")
+            value = _bind(child, spec.plan, f"{path}.{spec.xml_name}", budget)
         elif len(child):
             raise XmlError(f"xml bind: {path}.{spec.xml_name} must not contain elements")
         else:
@@ -586,13 +649,25 @@ def _bind(element: etree._Element, plan: _Plan, path: str) -> Any:
     return plan.cls(**values)
 
 
-def _bind_unknown(child: etree._Element, plan: _Plan, values: dict[str, Any], path: str) -> None:
-    tag = child.tag
-    if not isinstance(tag, str):
+def _bind_unknown(
+    parent: etree._Element,
+    child: etree._Element,
+    plan: _Plan,
+    values: dict[str, Any],
+    path: str,
+    budget: _Budget,
+) -> None:
+    if not isinstance(child.tag, str):
         return
     if plan.wildcard is None:
-        raise XmlError(f"xml bind: {path} has an unexpected element {_name_hint(tag)}")
-    values.setdefault(plan.wildcard.name, []).append(_any_element(child))
+        # The element's name comes from the (decrypted) document: say where, never what.
+        raise XmlError(f"xml bind: {path} has an unexpected element ({_position(parent, child)})")
+    values.setdefault(plan.wildcard.name, []).append(_any_element(child, path, budget))
+
+
+def _position(parent: etree._Element, child: etree._Element) -> str:
+    """Where ``child`` is, without its name: its number among the children, and its line."""
+    return f"child {parent.index(child) + 1}, line {child.sourceline}"
 
 
 def _parse_scalar(text: str, spec: _Field, path: str) -> object:
@@ -622,9 +697,18 @@ def _parse_amount(text: str, rule: _Amount, path: str) -> Decimal:
     return Decimal(text)
 
 
-def _any_element(element: etree._Element) -> AnyElement:
+def _any_element(element: etree._Element, path: str, budget: _Budget) -> AnyElement:
     """Mirror of what xsdata's parser builds for an element caught by a lax wildcard."""
-    children: list[object] = [_any_element(kid) for kid in element if isinstance(kid.tag, str)]
+    # Counted before anything is built (len() of lxml's attrib is cheap; its items() is not).
+    budget.unknown_nodes -= 1 + len(element.attrib)
+    if budget.unknown_nodes < 0:
+        raise XmlError(
+            f"xml bind: more than {MAX_UNKNOWN_NODES} unknown elements and attributes in the"
+            f" document (under {path}, line {element.sourceline})"
+        )
+    children: list[object] = [
+        _any_element(kid, path, budget) for kid in element if isinstance(kid.tag, str)
+    ]
     text = element.text
     if children:
         text = _content(text)
@@ -647,7 +731,3 @@ def _any_element(element: etree._Element) -> AnyElement:
 
 def _content(value: str | None) -> str | None:
     return value if value and value.strip() else None
-
-
-def _name_hint(tag: str) -> str:
-    return tag if len(tag) <= 40 else tag[:40] + "..."

@@ -6,6 +6,11 @@ not bind (a mandatory element missing, an amount that is not a plain number, an 
 processType), the gateway still owes the merchant a precise respCode, so the top-level elements
 are read again leniently -- with a parser that resolves no entities, loads no DTD and touches no
 network -- just far enough to choose between 03, 10, 17, 18, 11 and 02.
+
+One documented spelling is accepted besides the schema's: 2C2P's void guide (its sample and its
+parameter table) writes ``<timestamp>``, where every other page writes ``<timeStamp>``. The
+emulator reads the former as the latter, so the guide's own sample is accepted, as the gateway
+must accept it; any other unknown element is still refused with 11.
 """
 
 from __future__ import annotations
@@ -63,14 +68,20 @@ def read_request(plaintext: bytes, signer: str) -> Intake:
     try:
         request = from_xml(plaintext, PaymentProcessRequest)
     except XmlError:
-        return _read_leniently(plaintext, signer)
+        respelt = _documented_spellings(plaintext)
+        if respelt is None:
+            return _read_leniently(plaintext, signer)
+        try:
+            request = from_xml(respelt, PaymentProcessRequest)
+        except XmlError:
+            return _read_leniently(plaintext, signer)
     subs = request.sub_merchant_list.sub_merchant if request.sub_merchant_list else []
     action = Action(
         merchant_id=request.merchant_id,
         process_type=request.process_type.value,
         invoice_no=request.invoice_no,
         amount=request.action_amount,
-        sub_amounts=tuple(s.sub_amount for s in subs),
+        sub_merchants=tuple((s.sub_mid, s.sub_amount) for s in subs),
     )
     return Intake(
         echo=safe_echo(
@@ -115,7 +126,11 @@ _PARSER = etree.XMLParser(
 
 _PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 
-def _top_level_fields(plaintext: bytes) -> dict[str, str] | None:
+# Other spellings 2C2P's own pages use for an element, and the schema's name for it.
+_SPELLINGS = {"timestamp": "timeStamp"}
+
+
+def _root(plaintext: bytes) -> etree._Element | None:
     if b"<!DOCTYPE" in plaintext or b"<!ENTITY" in plaintext:
         return None
     try:
@@ -125,9 +140,29 @@ def _top_level_fields(plaintext: bytes) -> dict[str, str] | None:
     # The byte check above misses a DOCTYPE in UTF-16; nothing was expanded, but refuse alike.
     if root.getroottree().docinfo.internalDTD is not None or root.tag != "PaymentProcessRequest":
         return None
-    return {
-        child.tag: (child.text or "").strip() for child in root if isinstance(child.tag, str)
-    }
+    return root
+
+
+def _documented_spellings(plaintext: bytes) -> bytes | None:
+    """The request with 2C2P's other spellings renamed, or ``None`` if it has none of them."""
+    root = _root(plaintext)
+    if root is None:
+        return None
+    names = {child.tag for child in root if isinstance(child.tag, str)}
+    renamed = False
+    for child in root:
+        schema_name = _SPELLINGS.get(child.tag) if isinstance(child.tag, str) else None
+        if schema_name is not None and schema_name not in names:
+            child.tag = schema_name
+            renamed = True
+    return etree.tostring(root) if renamed else None
+
+
+def _top_level_fields(plaintext: bytes) -> dict[str, str] | None:
+    root = _root(plaintext)
+    if root is None:
+        return None
+    return {child.tag: (child.text or "").strip() for child in root if isinstance(child.tag, str)}
 
 
 def _amount(text: str | None) -> Decimal | None:

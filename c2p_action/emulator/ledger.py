@@ -16,14 +16,14 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Self
 
-from c2p_action.emulator.model import Method, RefundRecord, Transaction
+from c2p_action.emulator.model import Method, RefundRecord, Split, Transaction
 from c2p_action.emulator.rules import is_valid_amount
 from c2p_action.errors import ConfigurationError
 
@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS transactions (
     payment_scheme TEXT,
     partial_settle INTEGER NOT NULL,
     created_at TEXT NOT NULL,
+    sub_merchants TEXT NOT NULL DEFAULT '[]',
+    void_pending INTEGER NOT NULL DEFAULT 0,
+    settled_amount TEXT,
+    status_at TEXT,
     PRIMARY KEY (merchant_id, invoice_no)
 );
 CREATE TABLE IF NOT EXISTS refunds (
@@ -54,6 +58,8 @@ CREATE TABLE IF NOT EXISTS refunds (
     completed_at TEXT,
     notify_url TEXT,
     user_defined TEXT NOT NULL,
+    sub_amounts TEXT NOT NULL DEFAULT '[]',
+    version TEXT,
     FOREIGN KEY (merchant_id, invoice_no) REFERENCES transactions (merchant_id, invoice_no)
 );
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -62,6 +68,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     process_type TEXT NOT NULL,
     refund_id INTEGER REFERENCES refunds (id),
     token TEXT NOT NULL,
+    invoice_no TEXT,
     PRIMARY KEY (merchant_id, idempotency_id)
 );
 CREATE TABLE IF NOT EXISTS outbox (
@@ -77,6 +84,17 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 """
 
+# Columns added after the first release of the ledger: an older file gets them on opening.
+_ADDED_COLUMNS = (
+    ("transactions", "sub_merchants", "TEXT NOT NULL DEFAULT '[]'"),
+    ("transactions", "void_pending", "INTEGER NOT NULL DEFAULT 0"),
+    ("transactions", "settled_amount", "TEXT"),
+    ("transactions", "status_at", "TEXT"),
+    ("refunds", "sub_amounts", "TEXT NOT NULL DEFAULT '[]'"),
+    ("refunds", "version", "TEXT"),
+    ("idempotency", "invoice_no", "TEXT"),
+)
+
 # Reference numbers look like 2C2P's (seven digits) and are stable for a given ledger.
 _REFERENCE_BASE = 3_500_000
 _REFUND_REFERENCE_BASE = 7_000_000
@@ -84,11 +102,13 @@ _REFUND_REFERENCE_BASE = 7_000_000
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyRecord:
-    """The original answer to an idempotencyID: its type, sealed response and refund (if any)."""
+    """The original answer to an idempotencyID: its type, sealed response, the refund it
+    created (if any) and the invoice it named."""
 
     process_type: str
     token: str = field(repr=False)
     refund_id: int | None = None
+    invoice_no: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +134,16 @@ def _moment(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+def _split_json(split: Split) -> str:
+    return json.dumps([[mid, str(amount)] for mid, amount in split])
+
+
+def _split(text: str) -> Split:
+    return tuple((mid, Decimal(amount)) for mid, amount in json.loads(text))
+
+
 def _transaction(row: sqlite3.Row) -> Transaction:
+    settled = row["settled_amount"]
     return Transaction(
         merchant_id=row["merchant_id"],
         invoice_no=row["invoice_no"],
@@ -127,6 +156,10 @@ def _transaction(row: sqlite3.Row) -> Transaction:
         payment_scheme=row["payment_scheme"],
         created_at=_moment(row["created_at"]),
         partial_settle=bool(row["partial_settle"]),
+        sub_merchants=_split(row["sub_merchants"]),
+        void_pending=bool(row["void_pending"]),
+        settled_amount=None if settled is None else Decimal(settled),
+        status_at=_moment(row["status_at"]),
     )
 
 
@@ -144,7 +177,29 @@ def _refund(row: sqlite3.Row) -> RefundRecord:
         completed_at=_moment(row["completed_at"]),
         notify_url=row["notify_url"],
         user_defined=tuple(json.loads(row["user_defined"])),
+        sub_amounts=_split(row["sub_amounts"]),
+        version=row["version"],
     )
+
+
+def _check_seed(txn: Transaction) -> None:
+    where = f"invoice {txn.invoice_no!r}"
+    if not is_valid_amount(txn.amount):
+        raise ConfigurationError(f"{where}: amount {txn.amount} is not a positive 2-decimal amount")
+    if not txn.sub_merchants:
+        return
+    mids = [mid for mid, _ in txn.sub_merchants]
+    if len(set(mids)) != len(mids) or not all(mids):
+        raise ConfigurationError(f"{where}: sub-merchant IDs must be unique and named")
+    if not all(is_valid_amount(amount) for _, amount in txn.sub_merchants):
+        raise ConfigurationError(
+            f"{where}: sub-merchant amounts must be positive 2-decimal amounts"
+        )
+    total = sum((amount for _, amount in txn.sub_merchants), Decimal(0))
+    if total != txn.amount:
+        raise ConfigurationError(
+            f"{where}: the sub-merchant amounts add up to {total}, not to the amount {txn.amount}"
+        )
 
 
 class Ledger:
@@ -172,9 +227,16 @@ class Ledger:
         with self.atomic():
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 self._conn.execute(statement)
+            self._add_missing_columns()
 
     def __repr__(self) -> str:
         return f"Ledger({self.path or ':memory:'})"
+
+    def _add_missing_columns(self) -> None:
+        for table, column, declaration in _ADDED_COLUMNS:
+            present = {row["name"] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def __enter__(self) -> Self:
         return self
@@ -218,45 +280,62 @@ class Ledger:
     def add_transaction(self, txn: Transaction, *, now: datetime | None = None) -> Transaction:
         """Record an original payment; fills in reference number, approval code and time.
 
-        Raises :class:`~c2p_action.errors.ConfigurationError` if the invoice already exists or
-        the amount is not a D 10,2 amount.
+        Raises :class:`~c2p_action.errors.ConfigurationError` if the invoice already exists, the
+        amount is not a D 10,2 amount, or a sub-merchant split does not add up to it.
         """
-        if not is_valid_amount(txn.amount):
-            raise ConfigurationError(f"seed amount {txn.amount} is not a positive 2-decimal amount")
-        created = txn.created_at or now or datetime.now(UTC)
+        return self.add_transactions([txn], now=now)[0]
+
+    def add_transactions(
+        self, txns: Iterable[Transaction], *, now: datetime | None = None
+    ) -> list[Transaction]:
+        """Record many original payments in one write transaction: all of them or none."""
+        moment = now or datetime.now(UTC)
         with self.atomic():
-            if self.transaction(txn.merchant_id, txn.invoice_no) is not None:
-                raise ConfigurationError(
-                    f"invoice {txn.invoice_no!r} of merchant {txn.merchant_id!r} is already seeded"
-                )
-            cursor = self._conn.execute(
-                "INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    txn.merchant_id,
-                    txn.invoice_no,
-                    str(txn.amount),
-                    txn.method.value,
-                    txn.status,
-                    txn.reference_no,
-                    txn.approval_code,
-                    txn.masked_pan,
-                    txn.payment_scheme,
-                    int(txn.partial_settle),
-                    _iso(created),
-                ),
+            return [self._insert(txn, moment) for txn in txns]
+
+    def _insert(self, txn: Transaction, now: datetime) -> Transaction:
+        _check_seed(txn)
+        created = txn.created_at or now
+        if self.transaction(txn.merchant_id, txn.invoice_no) is not None:
+            raise ConfigurationError(
+                f"invoice {txn.invoice_no!r} of merchant {txn.merchant_id!r} is already seeded"
             )
-            serial = cursor.lastrowid or 0
-            filled = replace(
-                txn,
-                reference_no=txn.reference_no or str(_REFERENCE_BASE + serial),
-                approval_code=txn.approval_code or f"{serial:06d}",
-                created_at=created,
-            )
-            self._conn.execute(
-                "UPDATE transactions SET reference_no = ?, approval_code = ?"
-                " WHERE merchant_id = ? AND invoice_no = ?",
-                (filled.reference_no, filled.approval_code, txn.merchant_id, txn.invoice_no),
-            )
+        cursor = self._conn.execute(
+            "INSERT INTO transactions (merchant_id, invoice_no, amount, method, status,"
+            " reference_no, approval_code, masked_pan, payment_scheme, partial_settle,"
+            " created_at, sub_merchants, void_pending, settled_amount, status_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                txn.merchant_id,
+                txn.invoice_no,
+                str(txn.amount),
+                txn.method.value,
+                txn.status,
+                txn.reference_no,
+                txn.approval_code,
+                txn.masked_pan,
+                txn.payment_scheme,
+                int(txn.partial_settle),
+                _iso(created),
+                _split_json(txn.sub_merchants),
+                int(txn.void_pending),
+                None if txn.settled_amount is None else str(txn.settled_amount),
+                _iso(txn.status_at or created),
+            ),
+        )
+        serial = cursor.lastrowid or 0
+        filled = replace(
+            txn,
+            reference_no=txn.reference_no or str(_REFERENCE_BASE + serial),
+            approval_code=txn.approval_code or f"{serial:06d}",
+            created_at=created,
+            status_at=txn.status_at or created,
+        )
+        self._conn.execute(
+            "UPDATE transactions SET reference_no = ?, approval_code = ?"
+            " WHERE merchant_id = ? AND invoice_no = ?",
+            (filled.reference_no, filled.approval_code, txn.merchant_id, txn.invoice_no),
+        )
         return filled
 
     def transaction(self, merchant_id: str, invoice_no: str) -> Transaction | None:
@@ -276,12 +355,48 @@ class Ledger:
         )
         return [_transaction(r) for r in rows]
 
-    def set_status(self, merchant_id: str, invoice_no: str, status: str) -> None:
-        """Move a transaction to another status."""
+    def set_status(
+        self,
+        merchant_id: str,
+        invoice_no: str,
+        status: str,
+        *,
+        now: datetime | None = None,
+        settled_amount: Decimal | None = None,
+    ) -> None:
+        """Move a transaction to another status (settle also records what it captured)."""
+        moment = _iso(now or datetime.now(UTC))
+        if settled_amount is None:
+            self._run(
+                "UPDATE transactions SET status = ?, status_at = ?"
+                " WHERE merchant_id = ? AND invoice_no = ?",
+                (status, moment, merchant_id, invoice_no),
+            )
+            return
         self._run(
-            "UPDATE transactions SET status = ? WHERE merchant_id = ? AND invoice_no = ?",
-            (status, merchant_id, invoice_no),
+            "UPDATE transactions SET status = ?, status_at = ?, settled_amount = ?"
+            " WHERE merchant_id = ? AND invoice_no = ?",
+            (status, moment, str(settled_amount), merchant_id, invoice_no),
         )
+
+    def in_status(
+        self,
+        status: str,
+        *,
+        merchant_id: str | None = None,
+        invoice_no: str | None = None,
+        changed_before: datetime | None = None,
+    ) -> list[Transaction]:
+        """Transactions in one status, optionally of one merchant or invoice, or in that
+        status since before a moment."""
+        rows = self._all("SELECT * FROM transactions WHERE status = ? ORDER BY rowid", (status,))
+        return [
+            txn
+            for txn in map(_transaction, rows)
+            if (merchant_id is None or txn.merchant_id == merchant_id)
+            and (invoice_no is None or txn.invoice_no == invoice_no)
+            and (changed_before is None or txn.status_at is None or txn.status_at <= changed_before)
+        ]
 
     # -- refunds -------------------------------------------------------------------------------
 
@@ -308,12 +423,15 @@ class Ledger:
         now: datetime,
         notify_url: str | None = None,
         user_defined: tuple[str | None, ...] = (None,) * 5,
+        sub_amounts: Split = (),
+        version: str | None = None,
     ) -> RefundRecord:
         """Record a refund; its reference number derives from its id."""
         with self.atomic():
             cursor = self._conn.execute(
                 "INSERT INTO refunds (merchant_id, invoice_no, amount, status, created_at,"
-                " notify_url, user_defined) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " notify_url, user_defined, sub_amounts, version)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     merchant_id,
                     invoice_no,
@@ -322,6 +440,8 @@ class Ledger:
                     _iso(now),
                     notify_url,
                     json.dumps(list(user_defined)),
+                    _split_json(sub_amounts),
+                    version,
                 ),
             )
             record = self.refund(cursor.lastrowid or 0)
@@ -362,21 +482,30 @@ class Ledger:
     def idempotency(self, merchant_id: str, idempotency_id: str) -> IdempotencyRecord | None:
         """The original answer recorded under an idempotencyID, if any."""
         rows = self._all(
-            "SELECT process_type, token, refund_id FROM idempotency"
+            "SELECT process_type, token, refund_id, invoice_no FROM idempotency"
             " WHERE merchant_id = ? AND idempotency_id = ?",
             (merchant_id, idempotency_id),
         )
         if not rows:
             return None
-        return IdempotencyRecord(rows[0]["process_type"], rows[0]["token"], rows[0]["refund_id"])
+        row = rows[0]
+        return IdempotencyRecord(
+            row["process_type"], row["token"], row["refund_id"], row["invoice_no"]
+        )
 
-    def remember(
-        self, merchant_id: str, idempotency_id: str, record: IdempotencyRecord
-    ) -> None:
+    def remember(self, merchant_id: str, idempotency_id: str, record: IdempotencyRecord) -> None:
         """Record the original answer to an idempotencyID."""
         self._run(
-            "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
-            (merchant_id, idempotency_id, record.process_type, record.refund_id, record.token),
+            "INSERT INTO idempotency (merchant_id, idempotency_id, process_type, refund_id,"
+            " token, invoice_no) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                merchant_id,
+                idempotency_id,
+                record.process_type,
+                record.refund_id,
+                record.token,
+                record.invoice_no,
+            ),
         )
 
     # -- notification outbox -------------------------------------------------------------------

@@ -11,9 +11,12 @@ key objects whose ``repr`` shows only size, fingerprint and source.
 
 Keys that never leave their hardware: :class:`Pkcs11KeyProvider` (``pkcs11:`` RFC 7512 URIs,
 extra ``pkcs11``) and :class:`AwsKmsKeyProvider` (``aws-kms:`` URIs, extra ``kms``) give
-RSA private-key objects that sign and decrypt inside the HSM or KMS.
+RSA private-key objects that sign and decrypt inside the HSM or KMS. Both are built on
+:class:`DelegatedRSAPrivateKey`, the base class for any key provider of your own (see
+``docs/writing-plugins.md``).
 """
 
+from c2p_action.keys._delegated import DelegatedRSAPrivateKey
 from c2p_action.keys._generate import GeneratedKeys, certificate_for, generate_merchant_keys
 from c2p_action.keys._kms import AwsKmsKeyProvider, KmsPrivateKey, KmsUri, parse_kms_uri
 from c2p_action.keys._load import (
@@ -37,6 +40,7 @@ from c2p_action.keys._wrap import LoadedPrivateKey, LoadedPublicKey, fingerprint
 __all__ = [
     "MIN_RSA_BITS",
     "AwsKmsKeyProvider",
+    "DelegatedRSAPrivateKey",
     "GeneratedKeys",
     "KeySource",
     "KmsPrivateKey",

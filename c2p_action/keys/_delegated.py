@@ -1,4 +1,4 @@
-"""An RSA private key whose private half lives elsewhere (an HSM or a KMS).
+"""A public base class for RSA private keys whose private half lives elsewhere (HSM, KMS, ...).
 
 The codec uses its own key only for PS256 signatures and RSA-OAEP (SHA-1) decryption, so a
 delegated key accepts exactly those, plus PKCS#1 v1.5 with SHA-256 (``sha256WithRSAEncryption``,
@@ -38,14 +38,55 @@ _OAEP_ACCEPTED = tuple(
 
 
 class DelegatedRSAPrivateKey(rsa.RSAPrivateKey):
-    """Base for keys that sign and decrypt inside an HSM or KMS.
+    """Base for RSA private keys that sign and decrypt somewhere else (an HSM, a KMS, a vault).
 
-    Subclasses implement :meth:`_sign_pss_sha256` (RSASSA-PSS, SHA-256, MGF1-SHA-256, salt 32),
-    :meth:`_sign_pkcs1v15_sha256` and :meth:`_decrypt_oaep_sha1`. The public key is fetched
-    once when the key is loaded and cached here.
+    It is a complete ``cryptography`` :class:`~cryptography.hazmat.primitives.asymmetric.rsa.
+    RSAPrivateKey`: give it to :class:`~c2p_action.Codec`, a client or
+    :func:`~c2p_action.keys.certificate_for` like any other key. A subclass implements three
+    methods, each given exactly the bytes to work on, with the algorithm already checked:
+
+    ``sign_pss_sha256(message)``
+        RSASSA-PSS over SHA-256, MGF1 with SHA-256, salt length 32 (JOSE ``PS256``): every
+        request the codec sends. ``message`` is the whole signing input (hash it yourself, or
+        hand it to a backend that hashes).
+    ``decrypt_oaep_sha1(ciphertext)``
+        RSAES-OAEP with SHA-1 and MGF1-SHA-1, no label (JOSE ``RSA-OAEP``): the content key of
+        every response. ``ciphertext`` is already checked to be one modulus long.
+    ``sign_pkcs1v15_sha256(message)``
+        RSASSA-PKCS1-v1_5 over SHA-256: only for the self-signed certificate that
+        :func:`~c2p_action.keys.certificate_for` makes for the merchant portal. A backend that
+        cannot do it raises :class:`~c2p_action.errors.KeyProviderError` saying so.
+
+    Every other padding, hash or parameter is refused with ``KeyProviderError`` before a
+    subclass method runs, and the private key is never exportable (``private_bytes`` and
+    ``private_numbers`` raise ``KeyProviderError``).
+
+    Errors a subclass raises:
+
+    - :class:`~c2p_action.errors.KeyProviderError` when the backend refuses or fails. Set
+      ``retryable=True`` only when the same call may succeed later unchanged (throttling, a
+      timeout, a dropped connection, a backend briefly unavailable): the client's retry policy
+      then retries the whole call, with backoff, when the call is safe to repeat (an inquiry,
+      or an operation with an idempotencyID). Access denied, a disabled or deleted key, a
+      wrong key type: ``retryable=False``.
+    - :class:`~c2p_action.errors.DecryptionError` from ``decrypt_oaep_sha1`` when the backend
+      rejects the ciphertext itself (encrypted to another key, or tampered): the answer is
+      then reported as undecryptable, like a file key would report it.
+    - Never put key material, PINs, passwords, plaintext or whole tokens in a message: it
+      reaches logs and the CLI's output.
+
+    Thread safety: one key object is shared by every thread of a :class:`~c2p_action.Client`
+    and by the worker threads in which :class:`~c2p_action.AsyncClient` runs RSA work, so the
+    three methods must be safe to call concurrently (serialise inside them if the backend's
+    handle is not). They may block: the async client never calls them on its event loop.
+
+    ``public_key`` is the key's public half, fetched once when the provider loads the key (no
+    backend call afterwards). ``description`` names the key in ``repr`` and error messages (a
+    URI without secrets, a key id); set the class attribute :attr:`backend` to name the kind
+    of backend (``"PKCS#11"``, ``"AWS KMS"``). Copies share the backend key.
     """
 
-    #: Names the backend in error messages, e.g. ``"PKCS#11 token"``.
+    #: Names the backend in error messages, e.g. ``"PKCS#11"``.
     backend = "remote key"
 
     def __init__(self, public_key: rsa.RSAPublicKey, description: str) -> None:
@@ -61,7 +102,7 @@ class DelegatedRSAPrivateKey(rsa.RSAPrivateKey):
         return self._public.key_size
 
     def public_key(self) -> rsa.RSAPublicKey:
-        """The cached public key (no call to the HSM/KMS)."""
+        """The cached public key (no call to the backend)."""
         return self._public
 
     def sign(
@@ -70,7 +111,7 @@ class DelegatedRSAPrivateKey(rsa.RSAPrivateKey):
         padding: AsymmetricPadding,
         algorithm: utils.Prehashed | hashes.HashAlgorithm | utils.NoDigestInfo,
     ) -> bytes:
-        """Sign inside the backend: PSS (MGF1-SHA-256, salt 32) or PKCS#1 v1.5, with SHA-256."""
+        """Sign in the backend: PSS (MGF1-SHA-256, salt 32) or PKCS#1 v1.5, with SHA-256."""
         pss = padding in _PSS_ACCEPTED
         if not pss and padding != _PKCS1V15:
             self._refuse(
@@ -83,11 +124,11 @@ class DelegatedRSAPrivateKey(rsa.RSAPrivateKey):
             shown = algorithm.name if isinstance(algorithm, hashes.HashAlgorithm) else "a prehash"
             self._refuse(f"signing with {shown} is not supported; only SHA-256")
         if pss:
-            return self._sign_pss_sha256(bytes(data))
-        return self._sign_pkcs1v15_sha256(bytes(data))
+            return self.sign_pss_sha256(bytes(data))
+        return self.sign_pkcs1v15_sha256(bytes(data))
 
     def decrypt(self, ciphertext: bytes, padding: AsymmetricPadding) -> bytes:
-        """Decrypt RSA-OAEP (SHA-1, MGF1-SHA-1, no label) inside the backend."""
+        """Decrypt RSA-OAEP (SHA-1, MGF1-SHA-1, no label) in the backend."""
         if padding not in _OAEP_ACCEPTED:
             self._refuse(
                 f"decrypting with {padding.name} and these parameters is not supported;"
@@ -99,7 +140,7 @@ class DelegatedRSAPrivateKey(rsa.RSAPrivateKey):
                 f"{self.backend} decryption: ciphertext is {len(ciphertext)} bytes,"
                 f" RSA-{self.key_size} needs {(self.key_size + 7) // 8}"
             )
-        return self._decrypt_oaep_sha1(bytes(ciphertext))
+        return self.decrypt_oaep_sha1(bytes(ciphertext))
 
     def private_numbers(self) -> rsa.RSAPrivateNumbers:
         """Always refused: the private key never leaves the backend."""
@@ -117,16 +158,16 @@ class DelegatedRSAPrivateKey(rsa.RSAPrivateKey):
         return self
 
     @abstractmethod
-    def _sign_pss_sha256(self, message: bytes) -> bytes:
-        """Return the PS256 signature of ``message``."""
+    def sign_pss_sha256(self, message: bytes) -> bytes:
+        """Return the PS256 signature of ``message`` (PSS, SHA-256, MGF1-SHA-256, salt 32)."""
 
     @abstractmethod
-    def _sign_pkcs1v15_sha256(self, message: bytes) -> bytes:
-        """Return the RSASSA-PKCS1-v1_5 SHA-256 signature of ``message``."""
+    def sign_pkcs1v15_sha256(self, message: bytes) -> bytes:
+        """Return the RSASSA-PKCS1-v1_5 SHA-256 signature of ``message`` (certificates)."""
 
     @abstractmethod
-    def _decrypt_oaep_sha1(self, ciphertext: bytes) -> bytes:
-        """Return the OAEP plaintext; raise DecryptionError if the backend rejects it."""
+    def decrypt_oaep_sha1(self, ciphertext: bytes) -> bytes:
+        """Return the OAEP (SHA-1) plaintext; raise DecryptionError if the backend rejects it."""
 
     def _refuse(self, why: str) -> NoReturn:
         raise KeyProviderError(f"{self.backend} key {self._description}: {why}")

@@ -121,7 +121,8 @@ def generate_merchant_keys(
     Writes ``<name>.cer.pem`` (upload it to the 2C2P merchant portal), ``<name>.p12`` (keep it:
     private key + certificate, encrypted with ``password``) and, with ``pem=True``,
     ``<name>.key.pem`` (encrypted PKCS#8). Private files are created with mode 0600 from the
-    start. ``directory`` is created (mode 0700) if missing. Existing files are refused unless
+    start. ``directory`` and any missing parent are created with mode 0700 (existing ones are
+    left as they are). Existing files are refused unless
     ``overwrite=True``, which replaces them atomically. Everything is checked before the
     (slow) key generation.
 
@@ -158,7 +159,7 @@ def generate_merchant_keys(
     ]
     if pem_path is not None:
         files.append((pem_path, _pkcs8_pem(key, secret), 0o600))
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _make_private_directory(folder)
     _write_all(files, overwrite=overwrite)
     return GeneratedKeys(
         certificate_path=cert_path,
@@ -199,6 +200,28 @@ def _pkcs8_pem(key: rsa.RSAPrivateKey, secret: bytes) -> bytes:
 
 def _exists(path: Path) -> ConfigurationError:
     return ConfigurationError(f"{path}: already exists; pass overwrite=True to replace it")
+
+
+def _make_private_directory(folder: Path) -> None:
+    """Create ``folder`` and its missing parents, each with mode 0700.
+
+    ``Path.mkdir(parents=True)`` gives parents the default mode (0777 minus the umask, so 0777
+    under umask 0) and only the last directory ``mode``; every directory made here may end up
+    holding key files, so each gets 0700, from mkdir(2) itself.
+    """
+    missing: list[Path] = []
+    current = folder
+    while not current.is_dir():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            if not path.is_dir():  # a file in the way: report it as mkdir -p would
+                raise
 
 
 def _write_all(files: list[tuple[Path, bytes, int]], *, overwrite: bool) -> None:

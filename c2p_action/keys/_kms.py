@@ -164,10 +164,12 @@ class KmsPrivateKey(DelegatedRSAPrivateKey):
         self._client = client
         self._uri = uri
 
-    def _sign_pss_sha256(self, message: bytes) -> bytes:
+    def sign_pss_sha256(self, message: bytes) -> bytes:
+        """One KMS ``Sign`` call with ``RSASSA_PSS_SHA_256`` over the message's digest."""
         return self._sign(message, PSS_ALGORITHM)
 
-    def _sign_pkcs1v15_sha256(self, message: bytes) -> bytes:
+    def sign_pkcs1v15_sha256(self, message: bytes) -> bytes:
+        """One KMS ``Sign`` call with ``RSASSA_PKCS1_V1_5_SHA_256`` (certificates)."""
         return self._sign(message, PKCS1_ALGORITHM)
 
     def _sign(self, message: bytes, algorithm: str) -> bytes:
@@ -184,7 +186,8 @@ class KmsPrivateKey(DelegatedRSAPrivateKey):
         )
         return bytes(answer["Signature"])
 
-    def _decrypt_oaep_sha1(self, ciphertext: bytes) -> bytes:
+    def decrypt_oaep_sha1(self, ciphertext: bytes) -> bytes:
+        """One KMS ``Decrypt`` call with ``RSAES_OAEP_SHA_1``."""
         answer = _kms_call(
             "Decrypt",
             lambda: self._client.decrypt(
@@ -208,8 +211,17 @@ class AwsKmsKeyProvider:
     def __init__(self, *, client_factory: Callable[[KmsUri], Any] | None = None) -> None:
         self._client_factory = client_factory or _default_client
 
-    def load_private_key(self, uri: str) -> rsa.RSAPrivateKey:
-        """Check both KMS keys (usage, algorithms, same public key) and return the key object."""
+    def load_private_key(self, uri: str, password: bytes | None = None) -> rsa.RSAPrivateKey:
+        """Check both KMS keys (usage, algorithms, same public key) and return the key object.
+
+        KMS keys have no password (AWS credentials come from the AWS configuration), so a
+        ``password`` is refused with :class:`~c2p_action.errors.ConfigurationError`.
+        """
+        if password is not None:
+            raise ConfigurationError(
+                "a key password does not apply to aws-kms: keys; AWS credentials come from the"
+                " AWS configuration (unset C2P_MERCHANT_KEY_PASSWORD)"
+            )
         parsed = parse_kms_uri(uri)
         client = self._client_factory(parsed)
         return KmsPrivateKey(client, parsed, _checked_public_key(client, parsed))

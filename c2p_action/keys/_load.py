@@ -95,6 +95,10 @@ def _read(source: KeySource) -> tuple[str, bytes]:
     if isinstance(source, str) and "-----BEGIN " in source:
         # Never echo it: it is key text, not a name.
         return "<PEM text>", source.encode("utf-8")
+    if not isinstance(source, str | os.PathLike):
+        raise KeyLoadError(
+            f"a key source must be a path or the key's bytes, not {type(source).__name__}"
+        )
     where = os.fsdecode(source)
     try:
         with open(source, "rb") as file:

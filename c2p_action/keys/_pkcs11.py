@@ -390,7 +390,8 @@ class Pkcs11PrivateKey(DelegatedRSAPrivateKey):
             self._cached = (session, key)
         return self._cached[1]
 
-    def _sign_pss_sha256(self, message: bytes) -> bytes:
+    def sign_pss_sha256(self, message: bytes) -> bytes:
+        """``CKM_SHA256_RSA_PKCS_PSS`` (SHA-256, MGF1-SHA-256, salt 32) on the token."""
         p11 = _pkcs11()
         return self._sign(
             message,
@@ -398,7 +399,8 @@ class Pkcs11PrivateKey(DelegatedRSAPrivateKey):
             mechanism_param=(p11.Mechanism.SHA256, p11.MGF.SHA256, 32),
         )
 
-    def _sign_pkcs1v15_sha256(self, message: bytes) -> bytes:
+    def sign_pkcs1v15_sha256(self, message: bytes) -> bytes:
+        """``CKM_SHA256_RSA_PKCS`` on the token (certificates)."""
         return self._sign(message, mechanism=_pkcs11().Mechanism.SHA256_RSA_PKCS)
 
     def _sign(self, message: bytes, **params: Any) -> bytes:
@@ -406,7 +408,8 @@ class Pkcs11PrivateKey(DelegatedRSAPrivateKey):
             self._target, "signing", lambda s: bytes(self._key(s).sign(message, **params))
         )
 
-    def _decrypt_oaep_sha1(self, ciphertext: bytes) -> bytes:
+    def decrypt_oaep_sha1(self, ciphertext: bytes) -> bytes:
+        """``CKM_RSA_PKCS_OAEP`` (SHA-1, MGF1-SHA-1, no label) on the token."""
         p11 = _pkcs11()
         params: dict[str, Any] = {
             "mechanism": p11.Mechanism.RSA_PKCS_OAEP,
@@ -439,8 +442,17 @@ class Pkcs11KeyProvider:
         parsed = uri if isinstance(uri, Pkcs11Uri) else parse_pkcs11_uri(uri)
         return _Target(parsed, _resolve_module(parsed, self._default_module), _resolve_pin(parsed))
 
-    def load_private_key(self, uri: str) -> rsa.RSAPrivateKey:
-        """A signing/decrypting key object for the RSA private key ``uri`` names."""
+    def load_private_key(self, uri: str, password: bytes | None = None) -> rsa.RSAPrivateKey:
+        """A signing/decrypting key object for the RSA private key ``uri`` names.
+
+        The token's PIN comes from the URI (``pin-source`` or ``pin-value``), so a
+        ``password`` is refused with :class:`~c2p_action.errors.ConfigurationError`.
+        """
+        if password is not None:
+            raise ConfigurationError(
+                "a key password does not apply to pkcs11: keys; the URI names the PIN"
+                " (pin-source=...) (unset C2P_MERCHANT_KEY_PASSWORD)"
+            )
         target = self.target(uri)
         _require_name(target.uri)
         if target.uri.type not in (None, "private"):

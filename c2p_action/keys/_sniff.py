@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import binascii
 import enum
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 __all__ = ["Item", "Kind", "items"]
@@ -36,11 +36,18 @@ class Item:
     label: str = ""
 
 
-# The body may not contain "-----", so a BEGIN without its END costs one scan to the next
-# dash run, never to the end of the file (no quadratic blow-up on hostile input).
-_PEM = re.compile(
-    rb"-----BEGIN ([A-Z0-9 ]{1,64})-----\r?\n((?:[^-]|-(?!----))*)-----END ([A-Z0-9 ]{1,64})-----"
-)
+# PEM framing, found by a linear scan (``bytes.find``), never by a regular expression: a
+# backtracking pattern over a multi-megabyte body without its END line needed ~180 MiB of
+# match state. The rules are those of the old pattern ``-----BEGIN (L)-----\r?\n(B)-----END
+# (L)-----``: a label L is 1-64 characters of [A-Z0-9 ], and the body B never contains "-----".
+_DASHES = b"-----"
+_BEGIN = b"-----BEGIN "
+_END = b"-----END "
+_MAX_LABEL = 64
+_LABEL_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
+# Whitespace that base64 bodies may be folded with; removed in one pass with bytes.translate.
+_FOLDING = b" \t\n\r\x0b\x0c"
+
 _LABELS = {
     "CERTIFICATE": Kind.CERTIFICATE,
     "X509 CERTIFICATE": Kind.CERTIFICATE,
@@ -57,21 +64,78 @@ _INTEGER, _BIT_STRING, _OCTET_STRING, _SEQUENCE = 0x02, 0x03, 0x04, 0x30
 
 
 def items(data: bytes) -> list[Item]:
-    """Every object found in ``data``: each PEM block in order, or the single DER blob."""
-    if b"-----BEGIN " not in data:
+    """What ``data`` holds: the first PEM block of each kind, in file order, or the DER blob.
+
+    Only the first block of a kind is kept (callers pick by kind, and the first one wins), so
+    a file of thousands of tiny blocks costs no more than one of each. Time and memory are
+    linear in ``len(data)`` for any content.
+    """
+    if _BEGIN not in data:
         return [Item(_der_kind(data), data)]
-    return [_pem_item(match) for match in _PEM.finditer(data)]
+    found: list[Item] = []
+    seen: set[Kind] = set()
+    for start, begin, body, end, stop in _pem_blocks(data):
+        item = _pem_item(data, start, begin, body, end, stop)
+        if item.kind not in seen:
+            seen.add(item.kind)
+            found.append(item)
+    return found
 
 
-def _pem_item(match: re.Match[bytes]) -> Item:
-    begin, body, end = match.group(1, 2, 3)
+def _pem_blocks(data: bytes) -> Iterator[tuple[int, bytes, tuple[int, int], bytes, int]]:
+    """(block start, BEGIN label, body span, END label, block end) of each PEM block.
+
+    Every ``find`` starts where the previous one stopped, so each byte is looked at a bounded
+    number of times whatever the input (a BEGIN without END, thousands of BEGIN lines...).
+    """
+    position = 0
+    while (start := data.find(_BEGIN, position)) >= 0:
+        begin, body_start = _label(data, start + len(_BEGIN))
+        if begin is None:
+            position = start + 1
+            continue
+        if data.startswith(b"\r\n", body_start):
+            body_start += 2
+        elif data.startswith(b"\n", body_start):
+            body_start += 1
+        else:
+            position = start + 1
+            continue
+        # The body ends at the first "-----": a block only if that is an END line.
+        body_end = data.find(_DASHES, body_start)
+        if body_end < 0:
+            return  # no END anywhere after this point: no block can complete
+        if not data.startswith(_END, body_end):
+            position = body_end  # perhaps the next BEGIN
+            continue
+        end, stop = _label(data, body_end + len(_END))
+        if end is None:
+            position = body_end + 1
+            continue
+        yield start, begin, (body_start, body_end), end, stop
+        position = stop
+
+
+def _label(data: bytes, at: int) -> tuple[bytes | None, int]:
+    """The label at ``at`` up to its closing "-----", and the position after those dashes."""
+    close = data.find(_DASHES, at, at + _MAX_LABEL + len(_DASHES))
+    label = data[at:close]
+    if close <= at or not _LABEL_BYTES.issuperset(label):
+        return None, at
+    return label, close + len(_DASHES)
+
+
+def _pem_item(
+    data: bytes, start: int, begin: bytes, span: tuple[int, int], end: bytes, stop: int
+) -> Item:
     label = begin.decode("ascii")
     kind = _LABELS.get(label, Kind.UNKNOWN) if begin == end else Kind.UNKNOWN
+    body = data[span[0] : span[1]]
     if kind is Kind.PRIVATE and b"Proc-Type:" in body:
         # OpenSSL's pre-PKCS#8 encryption lives in PEM headers and has no DER form.
-        return Item(Kind.LEGACY_PEM_PRIVATE, match.group(0), label)
+        return Item(Kind.LEGACY_PEM_PRIVATE, data[start:stop], label)
     try:
-        der = binascii.a2b_base64(b"".join(body.split()), strict_mode=True)
+        der = binascii.a2b_base64(body.translate(None, _FOLDING), strict_mode=True)
     except binascii.Error:
         return Item(Kind.UNKNOWN, b"", label)
     return Item(kind, der, label)

@@ -9,11 +9,19 @@ their distribution is named in ``C2P_ACTION_PLUGINS`` (see :mod:`c2p_action.plug
 
 Writing one::
 
-    from c2p_action.plugins.hookspecs import hookimpl
+    from c2p_action.plugins import hookimpl
 
     @hookimpl
     def register_transports(register):
         register("mytransport", sync_factory=MyTransport, async_factory=None)
+
+    @hookimpl
+    def register_key_providers(register):
+        register("vault", VaultKeyProvider())
+
+``docs/writing-plugins.md`` gives the full contracts: transports in
+:mod:`c2p_action.transports.base`, key providers in :class:`KeyProvider` and
+:class:`~c2p_action.keys.DelegatedRSAPrivateKey`.
 """
 
 from __future__ import annotations
@@ -56,14 +64,35 @@ AsyncTransportFactory: TypeAlias = Callable[[TransportOptions], AsyncTransport]
 class KeyProvider(Protocol):
     """Loads keys named by a URI of one scheme (``file:``, ``pkcs11:``, ``aws-kms:`` ...).
 
-    The returned private key may be a facade whose operations run in an HSM or KMS; it must
-    behave as an ``RSAPrivateKey`` for signing (PS256) and decryption (RSA-OAEP/SHA-1).
-    Errors: :class:`~c2p_action.errors.KeyLoadError` (or ``KeyProviderError``), never a
-    message that contains a password, PIN or key material.
+    The plugin manager hands a provider every key reference whose scheme it registered (the
+    part before the first ``:``; a reference with no scheme is a path, for the ``file``
+    provider). The built-in ``file``, ``pkcs11`` and ``aws-kms`` providers are registered
+    through the same hook and called the same way as any third-party one.
+
+    ``load_private_key(uri, password)`` always receives the password the application gave
+    (``merchant_key_password`` / ``C2P_MERCHANT_KEY_PASSWORD``, as ``bytes``) or ``None``. A
+    provider that uses one (an encrypted file) uses it; a provider that cannot (its secret is
+    named in the URI, or comes from elsewhere) raises
+    :class:`~c2p_action.errors.ConfigurationError` when it is not ``None``, rather than
+    ignoring it silently.
+
+    The returned private key must behave as an ``RSAPrivateKey`` for PS256 signing and
+    RSA-OAEP (SHA-1) decryption (and PKCS#1 v1.5 SHA-256 signing for certificates): a loaded
+    file key, or a :class:`~c2p_action.keys.DelegatedRSAPrivateKey` whose operations run in an
+    HSM or KMS. Fetch the public half once, at load time.
+
+    Errors: :class:`~c2p_action.errors.KeyLoadError` when the key cannot be loaded or is
+    unfit (bad URI, not found, not RSA, under 2048 bits),
+    :class:`~c2p_action.errors.KeyProviderError` (``retryable`` set) when the backend fails,
+    :class:`~c2p_action.errors.ConfigurationError` for a missing optional dependency or a
+    refused password. Never a message that contains a password, PIN or key material.
+
+    One provider object serves every client of a plugin manager, from any thread: keep it
+    free of per-call state, or guard that state.
     """
 
-    def load_private_key(self, uri: str) -> RSAPrivateKey:
-        """Return the private key named by ``uri``."""
+    def load_private_key(self, uri: str, password: bytes | None) -> RSAPrivateKey:
+        """Return the private key named by ``uri``, using ``password`` or refusing it."""
         ...
 
     def load_public_key(self, uri: str) -> RSAPublicKey:
@@ -114,5 +143,7 @@ def register_key_providers(register: Callable[[str, KeyProvider], None]) -> None
     """Register key providers by URI scheme: ``register("pkcs11", provider)``.
 
     The scheme is matched case-insensitively against the part of a key URI before the first
-    ``:``. Registering a scheme twice is a configuration error.
+    ``:`` (two characters or more, so ``C:\\keys`` stays a path). Registering a scheme twice,
+    or a provider whose ``load_private_key`` cannot take ``(uri, password)``, is a
+    configuration error.
     """

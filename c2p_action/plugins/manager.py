@@ -10,18 +10,22 @@ Third-party plugins
         [project.entry-points.c2p_action]
         myplugin = "my_package.c2p_plugin"
 
-    They load only when the distribution is named in ``C2P_ACTION_PLUGINS`` (comma-separated
-    distribution names, compared case- and ``-``/``_``-insensitively). Unset or empty loads
-    none: installing a package is not consent to run it inside a payment client.
+    They load only when the distribution is allowed: named in ``C2P_ACTION_PLUGINS``
+    (comma-separated distribution names, compared case- and ``-``/``_``-insensitively), or in
+    ``PluginManager(allow=[...])``. Unset or empty loads none: installing a package is not
+    consent to run it inside a payment client. What a plugin registers is known only by running
+    it, so a name nobody provides is reported with the installed distributions that declare
+    ``c2p_action`` entry points but are not allowed, and how to allow them.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import inspect
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -29,7 +33,6 @@ import pluggy
 
 from c2p_action.errors import ConfigurationError
 from c2p_action.plugins import hookspecs
-from c2p_action.plugins.builtin import FileKeyProvider
 from c2p_action.plugins.hookspecs import (
     PROJECT_NAME,
     AsyncTransportFactory,
@@ -44,8 +47,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ALLOW_ENV",
     "BUILTIN_PLUGINS",
+    "DEFAULT_KEY_SCHEME",
     "ENTRY_POINT_GROUP",
     "PluginManager",
+    "allowed_distributions",
     "split_scheme",
 ]
 
@@ -60,6 +65,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
 
 ENTRY_POINT_GROUP = "c2p_action"
 ALLOW_ENV = "C2P_ACTION_PLUGINS"
+#: The provider a key reference with no scheme (a plain path) goes to.
+DEFAULT_KEY_SCHEME = "file"
 
 _Factories: TypeAlias = tuple[SyncTransportFactory | None, AsyncTransportFactory | None]
 
@@ -86,8 +93,18 @@ def allowed_distributions(environ: Mapping[str, str] | None = None) -> frozenset
 class PluginManager:
     """Built-in and allow-listed plugins for one client or configuration.
 
-    ``allow`` lists the distributions whose ``c2p_action`` entry points may load; ``None`` reads
-    ``C2P_ACTION_PLUGINS`` now (not later, so a running client never changes under you).
+    ``allow`` lists the distributions (``pip`` names, e.g. ``["c2p-action-httpx"]``) whose
+    ``c2p_action`` entry points may load: ``PluginManager(allow=["c2p-action-httpx"])``, then
+    ``Client(..., plugins=manager)``. ``allow=()`` loads no third-party plugin whatever the
+    environment says (tests use it). ``None`` (the default, and what a client creates when given
+    no manager) reads ``C2P_ACTION_PLUGINS`` now, not later, so a running client never changes
+    under you. Naming a distribution that is not installed, or that declares no ``c2p_action``
+    entry point, is a :class:`~c2p_action.errors.ConfigurationError`.
+
+    Attributes: ``loaded_distributions`` (normalized names of the third-party distributions
+    loaded), ``not_allowed`` (installed distributions with ``c2p_action`` entry points that were
+    not allowed, mapped to their entry point names; nothing of theirs was imported) and
+    ``unavailable`` (built-in plugins skipped for a missing optional dependency, with why).
     """
 
     def __init__(self, *, allow: Iterable[str] | None = None) -> None:
@@ -95,6 +112,7 @@ class PluginManager:
         self._pm.add_hookspecs(hookspecs)
         self.unavailable: dict[str, str] = {}
         self.loaded_distributions: tuple[str, ...] = ()
+        self.not_allowed: dict[str, tuple[str, ...]] = {}
         self._transports: dict[str, _Factories]
         self._key_providers: dict[str, KeyProvider]
         for module_name in BUILTIN_PLUGINS:
@@ -122,9 +140,12 @@ class PluginManager:
 
     def _load_entry_points(self, allowed: frozenset[str]) -> None:
         loaded: list[str] = []
+        skipped: dict[str, set[str]] = {}
         for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = entry_point.dist.name if entry_point.dist is not None else ""
             if _normalize(dist) not in allowed:
+                # Read from the metadata only: nothing of a distribution that is not allowed runs.
+                skipped.setdefault(dist, set()).add(entry_point.name)
                 continue
             try:
                 plugin = entry_point.load()
@@ -141,6 +162,7 @@ class PluginManager:
                 f"name provides {ENTRY_POINT_GROUP!r} entry points"
             )
         self.loaded_distributions = tuple(sorted(set(loaded)))
+        self.not_allowed = {dist: tuple(sorted(names)) for dist, names in sorted(skipped.items())}
 
     def register(self, plugin: object, name: str | None = None) -> None:
         """Register one more plugin object or module on this manager only."""
@@ -182,6 +204,11 @@ class PluginManager:
                 raise ConfigurationError(f"key scheme {scheme!r} is invalid or registered twice")
             if not isinstance(provider, KeyProvider):
                 raise ConfigurationError(f"key provider for {scheme!r} lacks the load methods")
+            if not _takes_uri_and_password(provider.load_private_key):
+                raise ConfigurationError(
+                    f"key provider for {scheme!r}: load_private_key must accept (uri, password);"
+                    " a provider that cannot use a password refuses one with ConfigurationError"
+                )
             providers[scheme] = provider
 
         self._pm.hook.register_transports(register=add_transport)
@@ -189,11 +216,23 @@ class PluginManager:
         self._transports, self._key_providers = transports, providers
 
     def _unavailable_note(self) -> str:
-        if not self.unavailable:
-            return ""
-        return "; unavailable plugins: " + "; ".join(
-            f"{name} ({reason})" for name, reason in sorted(self.unavailable.items())
-        )
+        note = ""
+        if self.unavailable:
+            note += "; unavailable plugins: " + "; ".join(
+                f"{name} ({reason})" for name, reason in sorted(self.unavailable.items())
+            )
+        if self.not_allowed:
+            dists = ", ".join(
+                f"{dist} (entry points: {', '.join(names)})"
+                for dist, names in self.not_allowed.items()
+            )
+            first = next(iter(self.not_allowed))
+            note += (
+                f"; installed plugins that are not allowed, so not loaded: {dists}. One of them"
+                f" may provide it: allow it with {ALLOW_ENV}={first} (comma-separated) or"
+                f" PluginManager(allow=[{first!r}])"
+            )
+        return note
 
     # ----------------------------------------------------------------------------------------
     # Transports
@@ -229,9 +268,7 @@ class PluginManager:
             raise ConfigurationError(f"transport {name!r} has no async variant (use Client)")
         transport = factory(options)
         if not isinstance(transport, AsyncTransport):
-            raise ConfigurationError(
-                f"transport {name!r} factory did not return an AsyncTransport"
-            )
+            raise ConfigurationError(f"transport {name!r} factory did not return an AsyncTransport")
         return transport
 
     # ----------------------------------------------------------------------------------------
@@ -253,20 +290,28 @@ class PluginManager:
             ) from None
 
     def load_private_key(self, uri: str, password: bytes | None = None) -> RSAPrivateKey:
-        """Load a private key from a key URI or plain path.
+        """Load a private key from a key URI or plain path (a path goes to ``file``).
 
-        ``password`` applies to ``file:`` keys only; other schemes carry their own secret
-        reference in the URI (a PIN or credentials never travel through here).
+        ``password`` is handed to the scheme's provider as ``load_private_key(uri, password)``,
+        whichever provider it is; one that has no use for it refuses it with
+        :class:`~c2p_action.errors.ConfigurationError`.
         """
-        provider = self.key_provider(split_scheme(uri) or "file")
-        if isinstance(provider, FileKeyProvider):
-            return provider.load_private_key(uri, password)
-        if password is not None:
-            raise ConfigurationError(
-                "a key password applies to file keys only; this key URI names its own secret"
-            )
-        return provider.load_private_key(uri)
+        provider = self.key_provider(split_scheme(uri) or DEFAULT_KEY_SCHEME)
+        return provider.load_private_key(uri, password)
 
     def load_public_key(self, uri: str) -> RSAPublicKey:
         """Load a public key (certificate, SPKI, ...) from a key URI or plain path."""
-        return self.key_provider(split_scheme(uri) or "file").load_public_key(uri)
+        return self.key_provider(split_scheme(uri) or DEFAULT_KEY_SCHEME).load_public_key(uri)
+
+
+def _takes_uri_and_password(method: Callable[..., object]) -> bool:
+    """Whether ``method`` can be called as ``method(uri, password)``."""
+    try:
+        signature = inspect.signature(method)
+    except (TypeError, ValueError):
+        return True  # not introspectable (a C function): let the call itself decide
+    try:
+        signature.bind("uri", None)
+    except TypeError:
+        return False
+    return True

@@ -1,10 +1,15 @@
 """Response codes and transaction statuses, written by hand for readable member names.
 
-The response model keeps ``respCode`` and ``status`` as raw strings so an unknown code never
-breaks parsing; these enums are ``StrEnum`` so they compare equal to those strings::
+The response models keep codes and statuses as raw strings so an unknown value never breaks
+parsing; these enums are ``StrEnum`` so they compare equal to those strings::
 
     response.resp_code == RespCode.REFUND_PENDING      # "42"
     response.status == TransactionStatus.REFUND_PENDING  # "RP"
+
+They are *open*: ``RespCode("7X")`` (a code a newer gateway might send) does not raise but gives
+a member with ``known`` false, whose value is the raw string, so a result can always expose its
+code as the enum without losing anything. Each message family brings its own code enum, a
+subclass of :class:`GatewayCode`.
 
 ``TransactionStatus.READY_FOR_SETTLEMENT`` ("RS") is a status; the request's ``RS`` (refund status
 inquiry) is ``ProcessType.RS``: two different enums on purpose.
@@ -12,12 +17,51 @@ inquiry) is ``ProcessType.RS``: two different enums on purpose.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any, Final
 
-__all__ = ["RespCode", "TransactionStatus"]
+__all__ = [
+    "GatewayCode",
+    "OpenEnum",
+    "RespCode",
+    "TransactionStatus",
+    "register_descriptions",
+]
+
+_UNKNOWN: Final = "UNKNOWN"
 
 
-class RespCode(StrEnum):
+class OpenEnum(StrEnum):
+    """A ``StrEnum`` that also represents values it does not list (``known`` is then false)."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        # A pseudo-member, as ``enum.Flag`` makes for combinations: an instance of the class
+        # carrying the raw value, not added to the class's members.
+        member = str.__new__(cls, value)
+        member._name_ = _UNKNOWN
+        member._value_ = value
+        return member
+
+    @property
+    def known(self) -> bool:
+        """Whether this value is one this version of the library lists."""
+        return self._name_ != _UNKNOWN
+
+
+class GatewayCode(OpenEnum):
+    """Base of every family's response-code enum: the code, plus the table's wording."""
+
+    @property
+    def description(self) -> str:
+        """The meaning the family's published table gives this code ("" when unknown)."""
+        return _DESCRIPTIONS_BY_ENUM.get(type(self), {}).get(self._value_, "")
+
+
+class RespCode(GatewayCode):
     """``respCode`` values of the current 2C2P table (reference section 5).
 
     ``description`` is the table's wording; prefer the response's own ``respDesc`` when shown to
@@ -76,11 +120,6 @@ class RespCode(StrEnum):
     PROCESS_NOT_SUPPORTED = "97"
     REQUEST_NOT_AVAILABLE = "98"
     UNABLE_TO_COMPLETE = "99"
-
-    @property
-    def description(self) -> str:
-        """The meaning 2C2P's current table gives this code."""
-        return _DESCRIPTIONS[self]
 
 
 _DESCRIPTIONS: dict[RespCode, str] = {
@@ -144,7 +183,18 @@ _DESCRIPTIONS: dict[RespCode, str] = {
 }
 
 
-class TransactionStatus(StrEnum):
+#: Each code enum's published wording, by value; a family adds its own table here.
+_DESCRIPTIONS_BY_ENUM: dict[type[GatewayCode], Mapping[str, str]] = {
+    RespCode: {code.value: text for code, text in _DESCRIPTIONS.items()},
+}
+
+
+def register_descriptions(enum: type[GatewayCode], descriptions: Mapping[str, str]) -> None:
+    """Record the published wording of a family's codes (used by ``GatewayCode.description``)."""
+    _DESCRIPTIONS_BY_ENUM[enum] = dict(descriptions)
+
+
+class TransactionStatus(OpenEnum):
     """``status`` values of a transaction (reference section 6).
 
     PPC/PFC (partially/fully captured) come from secondary sources only.

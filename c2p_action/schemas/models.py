@@ -1,5 +1,8 @@
-# Generated from payment_action.xsd by scripts/regen-schemas (xsdata 26.10).
-# Do not edit by hand: change the XSD and regenerate (see CODEGEN.md).
+"""Models generated from payment_action.xsd by scripts/regen-schemas (xsdata 26.10).
+
+Do not edit by hand: change the XSD and regenerate (see CODEGEN.md).
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -77,21 +80,23 @@ class RefundList:
 
 @dataclass(kw_only=True)
 class Reward:
-    reward_type: RewardType = field(
+    reward_type: None | RewardType = field(
+        default=None,
         metadata={
             "name": "type",
             "type": "Element",
             "namespace": "",
-        }
+        },
     )
-    quantity: Decimal = field(
+    quantity: None | Decimal = field(
+        default=None,
         metadata={
             "type": "Element",
             "namespace": "",
             "min_exclusive": Decimal("0"),
             "total_digits": 12,
             "fraction_digits": 5,
-        }
+        },
     )
 
 
@@ -221,13 +226,21 @@ class PaymentProcessResponse:
             "max_length": 2,
         },
     )
+    refund_list: None | RefundList = field(
+        default=None,
+        metadata={
+            "name": "refundList",
+            "type": "Element",
+            "namespace": "",
+        },
+    )
     payment_scheme: None | str = field(
         default=None,
         metadata={
             "name": "paymentScheme",
             "type": "Element",
             "namespace": "",
-            "max_length": 10,
+            "max_length": 20,
         },
     )
     process_by: None | str = field(
@@ -236,7 +249,7 @@ class PaymentProcessResponse:
             "name": "processBy",
             "type": "Element",
             "namespace": "",
-            "max_length": 10,
+            "max_length": 20,
         },
     )
     paid_agent: None | str = field(
@@ -302,14 +315,6 @@ class PaymentProcessResponse:
             "max_length": 150,
         },
     )
-    refund_list: None | RefundList = field(
-        default=None,
-        metadata={
-            "name": "refundList",
-            "type": "Element",
-            "namespace": "",
-        },
-    )
     other_element: list[object] = field(
         default_factory=list,
         metadata={
@@ -333,14 +338,15 @@ class RefundRewards:
 
 @dataclass(kw_only=True)
 class LoyaltyRefund:
-    loyalty_provider: str = field(
+    loyalty_provider: None | str = field(
+        default=None,
         metadata={
             "name": "loyaltyProvider",
             "type": "Element",
             "namespace": "",
             "min_length": 1,
             "max_length": 20,
-        }
+        },
     )
     external_merchant_id: None | str = field(
         default=None,
@@ -351,7 +357,8 @@ class LoyaltyRefund:
             "max_length": 50,
         },
     )
-    total_refund_reward_amount: Decimal = field(
+    total_refund_reward_amount: None | Decimal = field(
+        default=None,
         metadata={
             "name": "totalRefundRewardAmount",
             "type": "Element",
@@ -359,7 +366,7 @@ class LoyaltyRefund:
             "min_exclusive": Decimal("0"),
             "total_digits": 12,
             "fraction_digits": 5,
-        }
+        },
     )
     refund_rewards: None | RefundRewards = field(
         default=None,
@@ -373,12 +380,14 @@ class LoyaltyRefund:
 
 @dataclass(kw_only=True)
 class LoyaltyPayments:
-    loyalty_refund: LoyaltyRefund = field(
+    loyalty_refund: list[LoyaltyRefund] = field(
+        default_factory=list,
         metadata={
             "name": "loyaltyRefund",
             "type": "Element",
             "namespace": "",
-        }
+            "min_occurs": 1,
+        },
     )
 
 

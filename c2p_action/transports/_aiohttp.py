@@ -25,9 +25,17 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
 __all__ = ["AiohttpTransport"]
 
 
+def _host(url: str) -> str:
+    """The URL's host for error messages; a URL that does not parse has none to name."""
+    try:
+        return urlsplit(url).netloc or "the endpoint"
+    except ValueError:
+        return "the endpoint"
+
+
 def map_aiohttp_error(exc: BaseException, request: TransportRequest) -> TransportError:
     """Translate one aiohttp (or asyncio timeout) failure into the single transport error."""
-    host = urlsplit(request.url).netloc
+    host = _host(request.url)
     if isinstance(exc, TimeoutError):
         return TransportError(f"{host} did not answer within {request.timeout:g}s", retryable=True)
     if isinstance(exc, aiohttp.ClientSSLError):
@@ -94,6 +102,9 @@ class AiohttpTransport:
                     return TransportResponse(response.status, body, dict(response.headers))
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise map_aiohttp_error(exc, request) from None
+        except ValueError:
+            # yarl refuses a URL that does not parse (an unclosed IPv6 bracket...).
+            raise TransportError("endpoint URL is not usable", retryable=False) from None
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         limit = self._options.max_response_bytes

@@ -2,19 +2,20 @@
 
 One ``PoolManager`` per transport, reused across calls. urllib3's own retries and redirects are
 off: the client's retry policy decides, and a payment POST must never be replayed behind its
-back. The request timeout is a deadline for the whole exchange, checked between body chunks so
-a trickling body cannot hold the caller forever.
+back. The request timeout is a deadline for the whole exchange (connect, TLS handshake, sending,
+status line, headers and body), enforced by :mod:`c2p_action.transports._deadline`: a server
+that trickles its answer a byte at a time cannot hold the caller past it.
 """
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 import urllib3
 from urllib3 import exceptions as u3
 
 from c2p_action.errors import TransportError
+from c2p_action.transports._deadline import WATCHDOG, Exchange, deadline, use_deadlines
 from c2p_action.transports.base import TransportOptions, TransportRequest, TransportResponse
 
 __all__ = ["Urllib3Transport"]
@@ -22,11 +23,19 @@ __all__ = ["Urllib3Transport"]
 _CHUNK = 64 * 1024
 
 
+def _host(url: str) -> str:
+    """The URL's host for error messages; a URL that does not parse has none to name."""
+    try:
+        return urlsplit(url).netloc or "the endpoint"
+    except ValueError:
+        return "the endpoint"
+
+
 def map_urllib3_error(exc: Exception, request: TransportRequest) -> TransportError:
     """Translate one urllib3 failure into the library's single transport error."""
     if isinstance(exc, u3.MaxRetryError) and isinstance(exc.reason, Exception):
         exc = exc.reason
-    host = urlsplit(request.url).netloc
+    host = _host(request.url)
     if isinstance(exc, u3.SSLError):
         # A certificate problem does not heal by retrying.
         return TransportError(f"TLS handshake with {host} failed", retryable=False)
@@ -43,8 +52,18 @@ def map_urllib3_error(exc: Exception, request: TransportRequest) -> TransportErr
     )
 
 
+def timed_out(request: TransportRequest) -> TransportError:
+    """The error for an exchange the deadline ended (retryable, like any timeout)."""
+    host = _host(request.url)
+    return TransportError(f"{host} did not answer within {request.timeout:g}s", retryable=True)
+
+
 class Urllib3Transport:
-    """A :class:`~c2p_action.transports.base.Transport` over a shared urllib3 pool."""
+    """A :class:`~c2p_action.transports.base.Transport` over a shared urllib3 pool.
+
+    A ``pool`` of the caller's is made deadline-aware (its connection classes are replaced and
+    the pools it already holds are closed) and is not closed by :meth:`close`.
+    """
 
     def __init__(
         self,
@@ -54,11 +73,14 @@ class Urllib3Transport:
     ) -> None:
         self._options = options or TransportOptions()
         self._owns_pool = pool is None
-        self._pool = pool or urllib3.PoolManager(
-            maxsize=self._options.max_connections,
-            retries=False,
-            cert_reqs="CERT_REQUIRED" if self._options.verify_tls else "CERT_NONE",
-            ca_certs=self._options.ca_file,
+        self._pool = use_deadlines(
+            pool
+            or urllib3.PoolManager(
+                maxsize=self._options.max_connections,
+                retries=False,
+                cert_reqs="CERT_REQUIRED" if self._options.verify_tls else "CERT_NONE",
+                ca_certs=self._options.ca_file,
+            )
         )
 
     def __repr__(self) -> str:
@@ -66,46 +88,61 @@ class Urllib3Transport:
 
     def send(self, request: TransportRequest) -> TransportResponse:
         """POST the body and read the whole answer before the request's deadline."""
-        deadline = time.monotonic() + request.timeout
-        try:
-            response = self._pool.request(
-                "POST",
-                request.url,
-                body=request.body,
-                headers=dict(request.headers),
-                timeout=urllib3.Timeout(connect=request.timeout, read=request.timeout),
-                retries=False,
-                redirect=False,
-                preload_content=False,
-            )
-        except u3.HTTPError as exc:
-            raise map_urllib3_error(exc, request) from None
-        try:
-            body = self._read_body(response, request, deadline)
-        except u3.HTTPError as exc:
-            raise map_urllib3_error(exc, request) from None
-        finally:
+        with deadline(request.timeout) as exchange:
+            try:
+                response = self._pool.request(
+                    "POST",
+                    request.url,
+                    body=request.body,
+                    headers=dict(request.headers),
+                    # Per socket operation; the deadline bounds the whole exchange.
+                    timeout=urllib3.Timeout(connect=request.timeout, read=request.timeout),
+                    retries=False,
+                    redirect=False,
+                    preload_content=False,
+                )
+            except (u3.HTTPError, OSError) as exc:
+                raise _failure(exc, request, exchange) from None
+            error: TransportError | None = None
+            try:
+                body = self._read_body(response)
+            except (u3.HTTPError, OSError) as exc:
+                error = _failure(exc, request, exchange)
+            except TransportError as exc:  # over max_response_bytes
+                error = exc
+            # After finish() the watchdog leaves the socket alone, so it may be pooled again.
+            if WATCHDOG.finish(exchange):
+                error = timed_out(request)  # the socket was shut down: the body may be cut short
+            if error is not None:
+                response.close()  # half-read or shut down: never back into the pool
             response.release_conn()
+            if error is not None:
+                raise error
         return TransportResponse(response.status, body, dict(response.headers))
 
-    def _read_body(
-        self, response: urllib3.BaseHTTPResponse, request: TransportRequest, deadline: float
-    ) -> bytes:
+    def _read_body(self, response: urllib3.BaseHTTPResponse) -> bytes:
         limit = self._options.max_response_bytes
         parts: list[bytes] = []
         size = 0
         while chunk := response.read1(_CHUNK):
             size += len(chunk)
             if size > limit:
-                response.close()  # draining an oversized body would only waste time
                 raise TransportError(f"response larger than {limit} bytes", retryable=False)
             parts.append(chunk)
-            if time.monotonic() > deadline:
-                response.close()
-                raise map_urllib3_error(u3.TimeoutError("deadline passed mid-body"), request)
         return b"".join(parts)
 
     def close(self) -> None:
         """Close pooled connections (only when this transport created the pool)."""
         if self._owns_pool:
             self._pool.clear()
+
+
+def _failure(exc: Exception, request: TransportRequest, exchange: Exchange) -> TransportError:
+    """The error to report: a timeout when the deadline ended the exchange, else the mapping."""
+    if WATCHDOG.finish(exchange):
+        return timed_out(request)
+    if isinstance(exc, u3.HTTPError):
+        return map_urllib3_error(exc, request)
+    # An OSError urllib3 did not wrap (rare): the connection broke.
+    host = _host(request.url)
+    return TransportError(f"connection to {host} broke mid-response", retryable=True)
