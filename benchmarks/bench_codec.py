@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import base64
 import gc
-import os
 import statistics
 import time
 import timeit
@@ -36,7 +35,6 @@ from typing import Any
 from _report import machine_line, write_table
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from joserfc import jwe as joserfc_jwe
 from joserfc import jws as joserfc_jws
 from joserfc.jwk import RSAKey
@@ -47,8 +45,9 @@ from jwcrypto import jws as jwcrypto_jws
 from jwcrypto.common import json_encode
 
 from c2p_action import Codec
+from c2p_action._bench import JWS_JWE, SAMPLE_RESPONSE_XML, floor
 from c2p_action.codec import decode_response, encode_request, from_json, from_xml, to_json, to_xml
-from c2p_action.codec.jose import OAEP_SHA1, PSS_SHA256
+from c2p_action.codec.jose import PSS_SHA256
 from c2p_action.codec.xml import REFERENCE_PARSER, REFERENCE_SERIALIZER
 from c2p_action.schemas import (
     BalanceInquiryRequest,
@@ -67,14 +66,7 @@ REQUEST = PaymentProcessRequest(
     action_amount=Decimal("25.00"),
     process_type=ProcessType.R,
 )
-RESPONSE_XML = b"""<PaymentProcessResponse><version>3.8</version>\
-<timeStamp>250221155131</timeStamp>\
-<respCode>00</respCode><respDesc>Success</respDesc><processType>R</processType>\
-<invoiceNo>260121085327</invoiceNo><amount>25.00</amount><status>RF</status>\
-<approvalCode>2508513089</approvalCode><referenceNo>3528643</referenceNo>\
-<refundReferenceNo>3598743</refundReferenceNo><transactionDateTime>20210126085854\
-</transactionDateTime><maskedPan>411111XXXXXX1111</maskedPan><eci>05</eci>\
-<paymentScheme>VI</paymentScheme><processBy>VI</processBy></PaymentProcessResponse>"""
+RESPONSE_XML = SAMPLE_RESPONSE_XML
 
 
 # The balance guide's sample request and answer (reference section 7).
@@ -197,25 +189,12 @@ def build_cases() -> list[Side]:
     response_token = gateway_codec.seal(RESPONSE_XML)
     gw_public = gateway.public_key()
 
-    # The floor: the primitives alone, on inputs of the same sizes, no framing and no XML.
-    signing_input = merchant_codec.seal(request_xml).rsplit(".", 1)[0].encode()
-    jwe_aad = b"eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ"
-    cek, iv = os.urandom(32), os.urandom(12)
-    sealed = AESGCM(cek).encrypt(iv, RESPONSE_XML, jwe_aad)
-    encrypted_key = merchant.public_key().encrypt(cek, OAEP_SHA1)
-    outer_input = response_token.rsplit(".", 1)[0].encode()
-    outer_sig = gateway.sign(outer_input, PSS_SHA256, hashes.SHA256())
-
-    def floor_encode() -> object:
-        key, nonce = os.urandom(32), os.urandom(12)
-        gw_public.encrypt(key, OAEP_SHA1)
-        AESGCM(key).encrypt(nonce, request_xml, jwe_aad)
-        return merchant.sign(signing_input, PSS_SHA256, hashes.SHA256())
-
-    def floor_decode() -> object:
-        gw_public.verify(outer_sig, outer_input, PSS_SHA256, hashes.SHA256())
-        key = merchant.decrypt(encrypted_key, OAEP_SHA1)
-        return AESGCM(key).decrypt(iv, sealed, jwe_aad)
+    # The floor: the primitives alone, on inputs of the same sizes, no framing and no XML
+    # (the same floor as `2c2p bench`).
+    floor_encode = floor(
+        JWS_JWE.seal_floor, merchant, gw_public, request_xml, merchant_codec.seal(request_xml)
+    )
+    floor_decode = floor(JWS_JWE.open_floor, merchant, gw_public, RESPONSE_XML, response_token)
 
     # joserfc and jwcrypto doing the same nested work, keys imported once.
     rfc_merchant, rfc_gateway = RSAKey.import_key(merchant), RSAKey.import_key(gateway)

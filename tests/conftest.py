@@ -1,4 +1,8 @@
-"""Session-wide keys and codecs: RSA key generation is slow, so every test shares one set."""
+"""Session-wide keys and codecs: RSA key generation is slow, so every test shares one set.
+
+Also the ``--run-slow`` option: tests marked ``slow`` (the 3000-operation fault run, the long
+fuzz targets) are skipped without it. ``bash scripts/test`` passes it to its main run.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,24 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from c2p_action import Codec
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        default=False,
+        help="also run the tests marked slow (long fault and fuzz runs)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)
 
 
 def _new_key(bits: int) -> rsa.RSAPrivateKey:

@@ -6,7 +6,9 @@ restart of the emulator on its SQLite file: the merchant side (sync ``Client`` a
 see the way a real merchant would (the same refund again with the same idempotencyID, until a
 verified answer comes), and at the end the ledger must hold exactly the refunds of the book.
 
-``C2P_FAULT_OPERATIONS`` (default 3000) and ``C2P_FAULT_SEED`` change the run's size and seed.
+Two sizes: 300 operations on 30 invoices in every run, and 3000 operations on 300 invoices,
+marked ``slow`` (``pytest --run-slow``; scripts/test runs it). ``C2P_FAULT_OPERATIONS`` changes
+the size of the default run (one invoice per ten operations) and ``C2P_FAULT_SEED`` the seed.
 The merchant key is RSA-2048 here (the conftest's ``other_private``) so that a few thousand
 calls fit in CI time; the key size changes nothing the run checks.
 """
@@ -34,10 +36,10 @@ from c2p_action.plugins import PluginManager
 from c2p_action.transports._urllib3 import Urllib3Transport
 from c2p_action.transports.base import TransportOptions, TransportRequest, TransportResponse
 
-OPERATIONS = int(os.environ.get("C2P_FAULT_OPERATIONS", "3000"))
+OPERATIONS = int(os.environ.get("C2P_FAULT_OPERATIONS", "300"))
+LONG_OPERATIONS = 3000
 SEED = int(os.environ.get("C2P_FAULT_SEED", "20240611"))
 MID = "JT01"
-INVOICES = [f"INV-F{n:03d}" for n in range(300)]
 ORIGINAL = Decimal("100.00")
 MAX_RESOLVE_ROUNDS = 40
 
@@ -73,6 +75,7 @@ class ObservedTransport(Urllib3Transport):
 class Book:
     """What the merchant believes, keyed by idempotencyID."""
 
+    invoices: list[str]  # the settled transactions it refunds from
     asked: dict[str, tuple[str, Decimal]] = field(default_factory=dict)
     landed: dict[str, str] = field(default_factory=dict)  # -> refundReferenceNo
     refused: dict[str, str] = field(default_factory=dict)  # -> respCode
@@ -137,13 +140,33 @@ class Gateway:
         return self.server.base_url
 
 
+@pytest.fixture(
+    params=[
+        pytest.param(OPERATIONS, id=f"{OPERATIONS}-operations"),
+        pytest.param(LONG_OPERATIONS, id=f"{LONG_OPERATIONS}-operations", marks=pytest.mark.slow),
+    ]
+)
+def operations(request: pytest.FixtureRequest) -> int:
+    size: int = request.param
+    return size
+
+
+@pytest.fixture
+def invoices(operations: int) -> list[str]:
+    # About ten operations per invoice: enough refunds on each to reach the amount limit.
+    return [f"INV-F{n:03d}" for n in range(max(10, operations // 10))]
+
+
 @pytest.fixture
 def gateway(
-    tmp_path: Path, gateway_private: rsa.RSAPrivateKey, other_private: rsa.RSAPrivateKey
+    tmp_path: Path,
+    gateway_private: rsa.RSAPrivateKey,
+    other_private: rsa.RSAPrivateKey,
+    invoices: list[str],
 ) -> Iterator[Gateway]:
     path = tmp_path / "ledger.sqlite"
     seeding = Emulator(gateway_private, {MID: other_private.public_key()}, ledger=path)
-    for invoice in INVOICES:
+    for invoice in invoices:
         seeding.seed(invoice, ORIGINAL, status="S")
     seeding.close()
     running = Gateway(path, gateway_private, other_private.public_key()).start()
@@ -180,7 +203,7 @@ async def _refund_async(client: AsyncClient, book: Book, key: str) -> None:
 
 def _new_refund(book: Book, rng: random.Random) -> str:
     key = new_idempotency_id()
-    book.asked[key] = (rng.choice(INVOICES), _amount(rng))
+    book.asked[key] = (rng.choice(book.invoices), _amount(rng))
     return key
 
 
@@ -192,7 +215,7 @@ def _run_sync(client: Client, book: Book, rng: random.Random, count: int) -> Non
             _refund_sync(client, book, rng.choice(sorted(book.asked)))
         elif roll < 0.2:
             try:
-                client.inquiry(rng.choice(INVOICES))
+                client.inquiry(rng.choice(book.invoices))
             except C2PError as error:
                 book.errors[f"inquiry {type(error).__name__}"] += 1
             except Exception as error:
@@ -238,17 +261,21 @@ def _refund_references(client: Client, invoice: str) -> set[str]:
 
 
 def test_faulty_run_ledger_matches_what_the_merchant_believes(
-    gateway: Gateway, other_private: rsa.RSAPrivateKey, gateway_public: rsa.RSAPublicKey
+    gateway: Gateway,
+    operations: int,
+    invoices: list[str],
+    other_private: rsa.RSAPrivateKey,
+    gateway_public: rsa.RSAPublicKey,
 ) -> None:
     rng = random.Random(SEED)
-    book = Book()
+    book = Book(invoices)
     transport = ObservedTransport(TransportOptions(timeout=10))
     keys = (other_private, gateway_public)
     with Client(
         MID, *keys, environment=gateway.url, transport=transport, timeout=10, retry=_retry(rng),
         plugins=PluginManager(allow=()),
     ) as client:
-        sync_part = OPERATIONS * 4 // 5
+        sync_part = operations * 4 // 5
         _run_sync(client, book, rng, sync_part // 2)
 
         # Restart on the same ledger file; refunds asked while it is down must fail typed.
@@ -260,9 +287,9 @@ def test_faulty_run_ledger_matches_what_the_merchant_believes(
         gateway.start()
 
         _run_sync(client, book, rng, sync_part - sync_part // 2)
-        _run_async(gateway.url, keys, book, rng, OPERATIONS - sync_part)
+        _run_async(gateway.url, keys, book, rng, operations - sync_part)
         _resolve(client, book)
-        reported = {invoice: _refund_references(client, invoice) for invoice in INVOICES}
+        reported = {invoice: _refund_references(client, invoice) for invoice in invoices}
     transport.close()
 
     # Shown by pytest only when the test fails.
@@ -293,10 +320,10 @@ def test_faulty_run_ledger_matches_what_the_merchant_believes(
         record = ledger.idempotency(MID, key)
         assert record is None or record.refund_id is None, key
 
-    all_refunds = [r for invoice in INVOICES for r in ledger.refunds(MID, invoice)]
+    all_refunds = [r for invoice in invoices for r in ledger.refunds(MID, invoice)]
     assert {r.id for r in all_refunds} == landed_ids  # nothing the merchant does not know of
     assert len(book.landed) == len(landed_ids)  # one refund per idempotencyID
-    for invoice in INVOICES:
+    for invoice in invoices:
         refunds = ledger.refunds(MID, invoice)
         live = sum(
             (r.amount for r in refunds if r.status not in FAILED_REFUND_STATUSES), Decimal(0)
@@ -305,5 +332,5 @@ def test_faulty_run_ledger_matches_what_the_merchant_believes(
         believed = {ref for key, ref in book.landed.items() if book.asked[key][0] == invoice}
         assert reported[invoice] == believed == {r.reference_no for r in refunds}
     # The run is big enough to have refunded something and to have hit the amount limit.
-    assert len(book.landed) > len(INVOICES)
+    assert len(book.landed) > len(invoices)
     assert "30" in book.refused.values() or "49" in book.refused.values()

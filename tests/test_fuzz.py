@@ -246,18 +246,21 @@ def test_fuzz_open_signed_and_encrypted_with_odd_headers(
     _only_library_errors(lambda: merchant_codec.open(_mutate(token.encode(), edits)))
 
 
+@pytest.mark.slow
 @budget(300)
 @given(document=any_xml)
 def test_fuzz_from_xml_request(document: bytes) -> None:
     _only_library_errors(lambda: from_xml(document, PaymentProcessRequest))
 
 
+@pytest.mark.slow
 @budget(300)
 @given(document=any_xml)
 def test_fuzz_from_xml_response(document: bytes) -> None:
     _only_library_errors(lambda: from_xml(document, PaymentProcessResponse))
 
 
+@pytest.mark.slow
 @budget(250)
 @given(document=any_xml)
 def test_fuzz_decode_response_of_sealed_xml(
@@ -352,6 +355,7 @@ def _body(merchant_codec: Codec, kind: str, data: bytes) -> bytes:
     return merchant_codec.seal(data).encode() if kind == "sealed" else data
 
 
+@pytest.mark.slow
 @budget(250)
 @given(request=_request_bodies)
 def test_fuzz_emulator_handle_answers_every_signed_request(
@@ -368,6 +372,7 @@ def test_fuzz_emulator_handle_answers_every_signed_request(
         assert answer.status in (200, 400, 401)
 
 
+@pytest.mark.slow
 @budget(200)
 @given(request=_request_bodies)
 def test_fuzz_emulator_handle_with_faults(
