@@ -14,7 +14,9 @@ from c2p_action.client._config import PrivateKeySource, PublicKeySource, Setting
 from c2p_action.client._core import ClientBase, Exchange, SettingsOptions, decode, encode
 from c2p_action.errors import C2PError
 from c2p_action.operations import AmountLike, Operation, Result, funds
+from c2p_action.operations.agent_status import AsyncAgentsService
 from c2p_action.operations.card_token import AsyncCardTokenService
+from c2p_action.operations.customer_token import AsyncCustomerTokenService
 from c2p_action.operations.fx import AsyncFxService
 from c2p_action.operations.installments import AsyncInstallmentsService
 from c2p_action.operations.payment import (
@@ -139,6 +141,16 @@ class AsyncClient(ClientBase[AsyncTransport]):
     def fx(self) -> AsyncFxService:
         """FX rates: ``rate`` (one currency) and ``rates`` (every currency)."""
         return AsyncFxService(self)
+
+    @property
+    def customer_tokens(self) -> AsyncCustomerTokenService:
+        """Customer tokens 3.0: ``add``, ``get``, ``update``, ``delete`` (JSON, PGW host)."""
+        return AsyncCustomerTokenService(self)
+
+    @property
+    def agents(self) -> AsyncAgentsService:
+        """FPX Malaysia agent statuses: ``status`` (UNCONFIRMED: secondary sources only)."""
+        return AsyncAgentsService(self)
 
     # -- any operation -------------------------------------------------------------------------
 

@@ -9,7 +9,9 @@ from typing import Any, Self, TypeVar, Unpack, overload
 from c2p_action.client._core import ClientBase, Exchange, decode, encode
 from c2p_action.errors import C2PError
 from c2p_action.operations import AmountLike, Operation, Result, funds
+from c2p_action.operations.agent_status import AgentsService
 from c2p_action.operations.card_token import CardTokenService
+from c2p_action.operations.customer_token import CustomerTokenService
 from c2p_action.operations.fx import FxService
 from c2p_action.operations.installments import InstallmentsService
 from c2p_action.operations.payment import (
@@ -115,6 +117,16 @@ class Client(ClientBase[Transport]):
     def fx(self) -> FxService:
         """FX rates: ``rate`` (one currency) and ``rates`` (every currency)."""
         return FxService(self)
+
+    @property
+    def customer_tokens(self) -> CustomerTokenService:
+        """Customer tokens 3.0: ``add``, ``get``, ``update``, ``delete`` (JSON, PGW host)."""
+        return CustomerTokenService(self)
+
+    @property
+    def agents(self) -> AgentsService:
+        """FPX Malaysia agent statuses: ``status`` (UNCONFIRMED: secondary sources only)."""
+        return AgentsService(self)
 
     # -- any operation -------------------------------------------------------------------------
 
