@@ -14,6 +14,7 @@ import click
 from c2p_action.cli._common import EXIT_CODES_HELP, ExitCode, report_error, setup_logging
 from c2p_action.cli.batch import refund_batch_command
 from c2p_action.cli.card_tokens import tokens_group
+from c2p_action.cli.customer_tokens import COMMANDS as PGW_COMMANDS
 from c2p_action.cli.decode import decode_command
 from c2p_action.cli.demo import demo_command
 from c2p_action.cli.emulator import emulator_group
@@ -72,5 +73,5 @@ def main(verbose: int) -> None:
 
 for _command in (*COMMANDS, refund_batch_command, decode_command, keygen_command,
                  emulator_group, demo_command, hsm, recurring_group, installments_command,
-                 *FUNDS_COMMANDS, tokens_group, fx_group):
+                 *FUNDS_COMMANDS, tokens_group, fx_group, *PGW_COMMANDS):
     main.add_command(_command)
