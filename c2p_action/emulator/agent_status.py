@@ -17,7 +17,8 @@ Failure codes. Only ``0000`` is known for this inquiry; every code below is the 
 INVENTION (4 digits, like ``0000``), and no client logic branches on any of them:
 
 ====  =============================================================================
-9001  the body is not a request of this endpoint (malformed or off-schema JSON)
+9001  the body is not a request of this endpoint (malformed or off-schema JSON, an agent
+      code longer than 25 characters)
 9002  agentCodes missing at ``/Inquiry``, or given at ``/InquiryEnabledAgents``
 9003  the request names another merchantID than the key that signed it
 9004  more than 50 agent codes
@@ -158,7 +159,8 @@ class AgentStatusRules:
         """The plaintext JSON answer to a decrypted inquiry of ``merchant_id`` at ``path``."""
         try:
             request = from_json(body, AgentStatusRequest)
-        except JsonError:
+            to_json(request)  # the writer's rules are the documented lengths
+        except (JsonError, ValidationError):
             return _write(AgentStatusResponse(), "9001")
         echo = AgentStatusResponse(merchant_id=request.merchant_id)
         if request.merchant_id != merchant_id:

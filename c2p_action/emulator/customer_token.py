@@ -16,7 +16,7 @@ EMULATOR'S INVENTION (4 digits, like ``0000``), and no client logic branches on 
 
 ====  =============================================================================
 9001  the body is not a request of this endpoint (malformed or off-schema JSON, an
-      invalid card number or expiry included)
+      invalid card number or expiry, a member longer than its documented length)
 9002  add or update without the cardholder's name or the expiry
 9003  the request names another merchantID than the key that signed it
 9004  no customer token with that value for this merchant
@@ -163,7 +163,8 @@ class CustomerTokenRules:
         operation = next(name for name, known in PATHS.items() if known == path)
         try:
             request = from_json(body, _MODELS[operation])
-        except JsonError:
+            to_json(request)  # the writer's rules are the documented lengths
+        except (JsonError, ValidationError):
             return _write(CustomerTokenResponse(), "9001")
         echo = CustomerTokenResponse(
             merchant_id=request.merchant_id, token=getattr(request, "token", None)
