@@ -80,6 +80,12 @@ if TYPE_CHECKING:
         Environment,
         Result,
     )
+    from c2p_action.operations.agent_status import (
+        AgentStatusResult,
+    )
+    from c2p_action.operations.customer_token import (
+        CustomerTokenResult,
+    )
     from c2p_action.operations.funds import (
         BalanceResult,
         WithdrawOptionsResult,
@@ -102,6 +108,7 @@ if TYPE_CHECKING:
     )
     from c2p_action.schemas import (
         CardExpiry,
+        CardExpiryDate,
         CardNumber,
         FxRateListRequest,
         FxRateListResponse,
@@ -134,17 +141,20 @@ if TYPE_CHECKING:
 
 # Public name -> the module that defines it.
 _LAZY: dict[str, str] = {
+    "AgentStatusResult": "c2p_action.operations.agent_status",
     "AmountError": "c2p_action.errors",
     "AsyncClient": "c2p_action.client",
     "AwsKmsKeyProvider": "c2p_action.keys",
     "BalanceResult": "c2p_action.operations.funds",
     "C2PError": "c2p_action.errors",
     "CardExpiry": "c2p_action.schemas",
+    "CardExpiryDate": "c2p_action.schemas",
     "CardNumber": "c2p_action.schemas",
     "Client": "c2p_action.client",
     "Codec": "c2p_action.codec",
     "CodecError": "c2p_action.errors",
     "ConfigurationError": "c2p_action.errors",
+    "CustomerTokenResult": "c2p_action.operations.customer_token",
     "DecryptionError": "c2p_action.errors",
     "Emulator": "c2p_action.emulator",
     "Environment": "c2p_action.operations",
@@ -219,17 +229,20 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "AgentStatusResult",
     "AmountError",
     "AsyncClient",
     "AwsKmsKeyProvider",
     "BalanceResult",
     "C2PError",
     "CardExpiry",
+    "CardExpiryDate",
     "CardNumber",
     "Client",
     "Codec",
     "CodecError",
     "ConfigurationError",
+    "CustomerTokenResult",
     "DecryptionError",
     "Emulator",
     "Environment",

@@ -11,8 +11,9 @@ chunking). Anything but a ``C2PError`` (or, from ``handle``, a ``TransportRespon
 any status below 500) is a crash that atheris reports with the input that caused it. Keys are
 ``handle``, ``from_json`` (the funds family's request and response models) or the emulator's
 funds endpoints (a signed JSON body). Anything but a ``C2PError`` (or, from ``handle``, a
-``TransportResponse``) is a crash that atheris reports with the input that caused it. Keys are
-fresh RSA-2048 pairs per run.
+``TransportResponse``) is a crash that atheris reports with the input that caused it. The
+customer-token and agent-status JSON models (``from_json``) and their emulator paths (a sealed
+JSON body) are targets too. Keys are fresh RSA-2048 pairs per run.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ with atheris.instrument_imports():
     from c2p_action.keys import load_private_key, load_public_key
     from c2p_action.notifications import parse_notification
     from c2p_action.schemas import (
+        AgentStatusResponse,
         BalanceInquiryResponse,
+        CustomerTokenAddRequest,
+        CustomerTokenResponse,
         PaymentProcessRequest,
         PaymentProcessResponse,
         WithdrawOptionResponse,
@@ -89,6 +93,14 @@ def _funds(data: bytes, path: str) -> object:
     return from_json(MERCHANT_CODEC.verify_payload(answer.body), WithdrawResponse)
 
 
+def _sealed_json(data: bytes, path: str, model: type[object]) -> object:
+    body = MERCHANT_CODEC.seal(data).encode()
+    answer = EMULATOR.handle(TransportRequest(f"http://127.0.0.1{path}", body, {}, 10.0))
+    if answer.status != 200:
+        raise AssertionError(f"a sealed request to {path} got HTTP {answer.status}")
+    return from_json(MERCHANT_CODEC.open(answer.body), model)
+
+
 TARGETS: list[Callable[[bytes], object]] = [
     inspect,
     MERCHANT_CODEC.open,
@@ -108,6 +120,11 @@ TARGETS: list[Callable[[bytes], object]] = [
     lambda data: from_json(data, WithdrawRequest),
     lambda data: _funds(data, BALANCE_PATH),
     lambda data: _funds(data, WITHDRAW_PATH),
+    lambda data: from_json(data, CustomerTokenAddRequest),
+    lambda data: from_json(data, CustomerTokenResponse),
+    lambda data: from_json(data, AgentStatusResponse),
+    lambda data: _sealed_json(data, "/customertoken/3.0/CustomerToken/add", CustomerTokenResponse),
+    lambda data: _sealed_json(data, "/AgentStatus/v1/Inquiry", AgentStatusResponse),
 ]
 
 

@@ -649,3 +649,15 @@ def test_a_key_failing_while_sealing_leaves_no_plaintext_in_the_traceback(
     assert PAN not in rendered
     assert _expiry_hits(rendered) == []
     assert sent == []
+
+
+def test_an_xml_writer_error_after_the_number_leaves_no_digits_in_the_traceback() -> None:
+    # cardholderName is written after pan: the partial document held the revealed digits.
+    request = MaintenanceRequest(
+        merchant_id=MID, pan=PAN, cardholder_name="T" * 51, action=CardTokenAction.A
+    )
+    with pytest.raises(ValidationError, match="cardholderName: longer than 50") as refused:
+        to_xml(request)
+    rendered = _rendered(refused.value)
+    assert "out = []" in rendered  # the locals were rendered, and the partial output cleared
+    assert PAN not in rendered

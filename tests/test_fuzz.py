@@ -913,3 +913,113 @@ def test_fuzz_emulator_answers_every_sealed_card_or_fx_request(
     assert answer.status == 200
     response = decode_response(merchant_codec, answer.body)
     assert getattr(response, "resp_code", None) or getattr(response, "response_code", None)
+
+
+# --- customer tokens and FPX agent status: JSON in sealed tokens (issue 13) -------------------
+
+from c2p_action import schemas as _pgw  # noqa: E402
+from c2p_action.emulator.agent_status import AgentStatusRules as _PgwAgentRules  # noqa: E402
+from c2p_action.emulator.customer_token import PATHS as _PGW_TOKEN_PATHS  # noqa: E402
+from c2p_action.emulator.customer_token import CustomerTokenRules as _PgwTokenRules  # noqa: E402
+
+_PGW_DATA = Path(__file__).parent / "data"
+_PGW_SAMPLES = [
+    path.read_bytes()
+    for folder in ("customer_token", "agent_status")
+    for path in sorted((_PGW_DATA / folder).glob("*.json"))
+]
+_PGW_NAMES = st.sampled_from(
+    [
+        "merchantID", "token", "tokenReference", "accountNo", "name", "email", "expiry",
+        "accountIssuer", "accountIssuerCountry", "accountCurrency", "tokenProvider",
+        "channelCode", "subChannelCode", "responseCode", "responseDesc", "agentCodes", "agents",
+        "agentCode", "isDown", "respCode", "respDesc", "x",
+    ]
+) | st.text(max_size=5)
+_PGW_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from(
+        [
+            "4111111111111111", "4111111111111112", "411111XXXXXX1111", "XXXXXXXXXXXX1111",
+            "4111111XXXXX1111", "4111 1111 1111 1111", "2024-02-29", "2023-02-29", "1230",
+            "12/30", "0000", "9004", "CC", "MA", "JT01", "MYMBB", "", "\ud800",
+        ]
+    ),
+    st.text(max_size=12),
+)
+_pgw_values = st.recursive(
+    _PGW_SCALARS,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(_PGW_NAMES, children, max_size=4),
+    max_leaves=16,
+)
+pgw_json = st.one_of(
+    st.dictionaries(_PGW_NAMES, _pgw_values, max_size=9).map(
+        lambda document: json.dumps(document).encode("utf-8", "surrogatepass")
+    ),
+    st.tuples(st.sampled_from(_PGW_SAMPLES), _edits).map(lambda t: _mutate(*t)),
+    st.binary(max_size=120),
+)
+_PGW_MODELS = [
+    _pgw.CustomerTokenAddRequest, _pgw.CustomerTokenUpdateRequest, _pgw.CustomerTokenGetRequest,
+    _pgw.CustomerTokenDeleteRequest, _pgw.CustomerTokenResponse, _pgw.AgentStatusRequest,
+    _pgw.AgentStatusResponse,
+]  # fmt: skip
+
+
+def _pgw_card_values_are_safe(model: object) -> None:
+    """Whatever a card member holds after reading: a card type, or masked text."""
+    for name in ("account_no", "expiry"):
+        value = getattr(model, name, None)
+        if isinstance(value, str):
+            assert name == "account_no"
+            assert _pgw.CardNumber.is_masked(value), "plain text in a card member"
+        else:
+            assert value is None or isinstance(value, _pgw.CardNumber | _pgw.CardExpiryDate)
+
+
+@budget(400)
+@given(document=pgw_json)
+def test_fuzz_from_json_customer_token_and_agent_models(document: bytes) -> None:
+    for model in _PGW_MODELS:
+        try:
+            parsed: object = from_json(document, model)
+        except C2PError:
+            continue
+        _pgw_card_values_are_safe(parsed)
+
+
+@pytest.fixture(scope="module")
+def pgw_emulator(
+    gateway_private: rsa.RSAPrivateKey, merchant_public: rsa.RSAPublicKey
+) -> Iterator[Emulator]:
+    emulator = Emulator(gateway_private, {MERCHANT: merchant_public},
+                        families=[_PgwTokenRules(), _PgwAgentRules()])  # fmt: skip
+    yield emulator
+    emulator.close()
+
+
+_PGW_PATHS = [*_PGW_TOKEN_PATHS.values(), "/AgentStatus/v1/Inquiry",
+              "/AgentStatus/v1/InquiryEnabledAgents"]  # fmt: skip
+
+
+@budget(200)
+@given(document=pgw_json, path=st.sampled_from(_PGW_PATHS))
+def test_fuzz_emulator_answers_every_sealed_customer_token_or_agent_request(
+    pgw_emulator: Emulator, merchant_codec: Codec, document: bytes, path: str
+) -> None:
+    token = merchant_codec.seal(document).encode()
+    answer = pgw_emulator.handle(TransportRequest(f"http://127.0.0.1{path}", token, {}, 10.0))
+    # Sealed by a registered merchant: always a sealed answer that opens, parses and carries
+    # a code, and never a stored card number.
+    assert answer.status == 200
+    opened = merchant_codec.open(answer.body)
+    if "AgentStatus" in path:
+        assert from_json(opened, _pgw.AgentStatusResponse).resp_code
+    else:
+        reply = from_json(opened, _pgw.CustomerTokenResponse)
+        assert reply.response_code
+        assert reply.account_no is None or isinstance(reply.account_no, str)
+        assert b"4111111111111111" not in opened

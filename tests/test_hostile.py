@@ -1189,3 +1189,184 @@ def test_hostile_card_and_fx_answers_raise_xml_errors(
     with pytest.raises(XmlError) as caught:
         decode_response(merchant_codec, gateway_codec.seal(document), getattr(schemas, model))
     assert message in str(caught.value)
+
+
+# --- customer tokens and FPX agent status: JSON in sealed tokens (issue 13) -------------------
+
+from c2p_action.emulator.agent_status import AgentStatusRules as _PgwAgentRules  # noqa: E402
+from c2p_action.emulator.customer_token import PATHS as _PGW_TOKEN_PATHS  # noqa: E402
+from c2p_action.emulator.customer_token import CustomerTokenRules as _PgwTokenRules  # noqa: E402
+from c2p_action.schemas import AgentStatusResponse as _PgwAgentResponse  # noqa: E402
+from c2p_action.schemas import CustomerTokenResponse as _PgwTokenResponse  # noqa: E402
+
+_PGW_PAN = b"4111111111111111"
+_PGW_ADD = (b'"merchantID":"' + MERCHANT.encode() + b'","accountNo":"' + _PGW_PAN
+            + b'","name":"T","expiry":"2030-12-31","tokenProvider":"CC"')  # fmt: skip
+_PGW_RESPONSES = {"token": _PgwTokenResponse, "agents": _PgwAgentResponse}
+
+# (name, sealed answer, model key, message of the JsonError): never quoting card data.
+_pgw_ANSWER_CASES = [
+    ("token-duplicate-code", b'{"responseCode":"9999","responseCode":"0000"}', "token",
+     "'responseCode' appears more than once"),
+    ("token-duplicate-token", b'{"responseCode":"0000","token":"1","token":"2"}', "token",
+     "'token' appears more than once"),
+    ("token-full-pan-failing-luhn", b'{"accountNo":"4111111111111112"}', "token",
+     "accountNo is not a card number, full or masked"),
+    ("token-eleven-digits-shown", b'{"accountNo":"4111111XXXXX1111"}', "token",
+     "accountNo is not a card number, full or masked"),
+    ("token-pan-as-number", b'{"accountNo":4111111111111111}', "token",
+     "accountNo is not a string"),
+    ("token-pan-as-object", b'{"accountNo":{"pan":"4111111111111111"}}', "token",
+     "accountNo is not a string"),
+    ("token-expiry-30-february", b'{"expiry":"2024-02-30"}', "token",
+     "expiry is not a card expiry date"),
+    ("token-expiry-as-list", b'{"expiry":["2024-02-29"]}', "token", "expiry is not a string"),
+    ("token-code-as-number", b'{"responseCode":0}', "token", "responseCode is not a string"),
+    ("token-deep-unknown", b'{"responseCode":"0000","x":' + b"[" * 5_000 + b"]" * 5_000 + b"}",
+     "token", "nested deeper than 32"),
+    ("token-huge-exponent", b'{"responseCode":"0000","x":1e999999}', "token",
+     "a number beyond 1e40"),
+    ("token-nan", b'{"responseCode":"0000","x":NaN}', "token", "NaN and Infinity"),
+    ("token-lone-surrogate", b'{"responseDesc":"\\udc80"}', "token", "holds a lone surrogate"),
+    ("token-not-utf8", b'{"name":"\xff"}', "token", "not UTF-8"),
+    ("token-top-level-array", b'[{"responseCode":"0000"}]', "token",
+     "the top level is not an object"),
+    ("agents-not-an-array", b'{"agents":{"agentCode":"MYMBB","isDown":true}}', "agents",
+     "agents is not an array"),
+    ("agents-null-item", b'{"agents":[null]}', "agents", r"agents[0] is null"),
+    ("agents-down-as-text", b'{"agents":[{"agentCode":"MYMBB","isDown":"true"}]}', "agents",
+     "isDown is not true or false"),
+    ("agents-down-as-1", b'{"agents":[{"agentCode":"MYMBB","isDown":1}]}', "agents",
+     "isDown is not true or false"),
+    ("agents-code-as-number", b'{"agents":[{"agentCode":1,"isDown":true}]}', "agents",
+     "agentCode is not a string"),
+    ("agents-duplicate-down", b'{"agents":[{"agentCode":"A","isDown":false,"isDown":true}]}',
+     "agents", "'isDown' appears more than once"),
+    ("agents-too-many", b'{"agents":[' + b",".join([b'{"agentCode":"A","isDown":true}'] * 9_000)
+     + b"]}", "agents", "more than 25000"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("document", "model", "message"),
+    [pytest.param(c[1], c[2], c[3], id=c[0]) for c in _pgw_ANSWER_CASES],
+)
+def test_hostile_json_in_a_sealed_customer_token_or_agent_answer(
+    merchant_codec: Codec, gateway_codec: Codec, document: bytes, model: str, message: str
+) -> None:
+    with pytest.raises(JsonError) as caught:
+        decode_message(
+            merchant_codec, gateway_codec.seal(document), _PGW_RESPONSES[model],
+            envelope=Envelope.NESTED, body=BodyFormat.JSON,
+        )  # fmt: skip
+    assert message in str(caught.value)
+    assert len(str(caught.value)) < 200
+    assert "4111111" not in str(caught.value)
+    assert "2024-02" not in str(caught.value)
+
+
+# (name, sealed request body, the emulator's code): the customer-token paths store nothing.
+_pgw_TOKEN_REQUEST_CASES = [
+    ("duplicate-pan", b"{" + _PGW_ADD + b',"accountNo":"5555555555554444"}', "9001"),
+    ("pan-failing-luhn", b"{" + _PGW_ADD.replace(_PGW_PAN, b"4111111111111112") + b"}", "9001"),
+    ("pan-masked", b"{" + _PGW_ADD.replace(_PGW_PAN, b"411111XXXXXX1111") + b"}", "9001"),
+    ("pan-20-digits", b"{" + _PGW_ADD.replace(_PGW_PAN, b"4" * 20) + b"}", "9001"),
+    ("pan-as-number", b"{" + _PGW_ADD.replace(b'"' + _PGW_PAN + b'"', _PGW_PAN) + b"}", "9001"),
+    ("expiry-month-13", b"{" + _PGW_ADD.replace(b"2030-12-31", b"2030-13-31") + b"}", "9001"),
+    ("name-5000", b"{" + _PGW_ADD.replace(b'"name":"T"', b'"name":"' + b"N" * 5000 + b'"') + b"}",
+     "9001"),
+    ("token-provider-twice", b"{" + _PGW_ADD + b',"tokenProvider":"MA"}', "9001"),
+    ("deep-unknown", b"{" + _PGW_ADD + b',"x":' + b"[" * 5000 + b"]" * 5000 + b"}", "9001"),
+    ("nan", b"{" + _PGW_ADD + b',"x":NaN}', "9001"),
+    ("lone-surrogate-name", b"{" + _PGW_ADD.replace(b'"name":"T"', b'"name":"\\ud800"') + b"}",
+     "9001"),
+    ("top-level-array", b"[{" + _PGW_ADD + b"}]", "9001"),
+    ("xml", b"<CustomerToken/>", "9001"),
+    ("utf16", ("{" + _PGW_ADD.decode() + "}").encode("utf-16"), "9001"),
+    ("other-merchant", b"{" + _PGW_ADD.replace(MERCHANT.encode(), OTHER_MERCHANT.encode()) + b"}",
+     "9003"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def pgw_emulator(
+    gateway_private: rsa.RSAPrivateKey,
+    merchant_public: rsa.RSAPublicKey,
+    other_private: rsa.RSAPrivateKey,
+) -> Iterator[Emulator]:
+    emu = Emulator(
+        gateway_private,
+        {MERCHANT: merchant_public, OTHER_MERCHANT: other_private.public_key()},
+        families=[_PgwTokenRules(), _PgwAgentRules()],
+    )
+    yield emu
+    emu.close()
+
+
+def _pgw_post(emulator: Emulator, codec: Codec, path: str, document: bytes) -> TransportResponse:
+    return emulator.handle(
+        TransportRequest(f"http://emulator.invalid{path}", codec.seal(document).encode(), {}, 10.0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("document", "code"), [pytest.param(c[1], c[2], id=c[0]) for c in _pgw_TOKEN_REQUEST_CASES]
+)
+def test_hostile_customer_token_requests_get_a_sealed_refusal_and_store_nothing(
+    pgw_emulator: Emulator, merchant_codec: Codec, document: bytes, code: str
+) -> None:
+    tokens = pgw_emulator.families["customer_tokens"]
+    assert isinstance(tokens, _PgwTokenRules)
+    for path in _PGW_TOKEN_PATHS.values():
+        answer = _pgw_post(pgw_emulator, merchant_codec, path, document)
+        assert answer.status == 200
+        reply = from_json(merchant_codec.open(answer.body), _PgwTokenResponse)
+        expected = code if path.endswith("/add") else "9001"
+        if code == "9003" and not path.endswith("/add"):
+            expected = "9001"  # the other paths refuse an add's body before the merchant
+        assert reply.response_code == expected, path
+    assert tokens.tokens() == []
+
+
+_pgw_AGENT_REQUEST_CASES = [
+    ("codes-not-a-list", b'{"merchantID":"JT01","agentCodes":"MYMBB"}', "9001"),
+    ("code-as-number", b'{"merchantID":"JT01","agentCodes":[1]}', "9001"),
+    ("code-null", b'{"merchantID":"JT01","agentCodes":[null]}', "9001"),
+    ("code-26-chars", b'{"merchantID":"JT01","agentCodes":["' + b"A" * 26 + b'"]}', "9001"),
+    ("codes-twice", b'{"merchantID":"JT01","agentCodes":["A"],"agentCodes":["B"]}', "9001"),
+    ("five-thousand-codes", b'{"merchantID":"JT01","agentCodes":['
+     + b",".join(b'"A%d"' % n for n in range(5000)) + b"]}", "9004"),
+    ("deep-unknown", b'{"merchantID":"JT01","agentCodes":["A"],"x":' + b"[" * 5000
+     + b"]" * 5000 + b"}", "9001"),
+    ("other-merchant", b'{"merchantID":"JT02","agentCodes":["MYMBB"]}', "9003"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("document", "code"), [pytest.param(c[1], c[2], id=c[0]) for c in _pgw_AGENT_REQUEST_CASES]
+)
+def test_hostile_agent_status_requests_get_a_sealed_refusal(
+    pgw_emulator: Emulator, merchant_codec: Codec, document: bytes, code: str
+) -> None:
+    agents = pgw_emulator.families["agent_status"]
+    assert isinstance(agents, _PgwAgentRules)
+    before = agents.agents()
+    answer = _pgw_post(pgw_emulator, merchant_codec, "/AgentStatus/v1/Inquiry", document)
+    assert answer.status == 200
+    reply = from_json(merchant_codec.open(answer.body), _PgwAgentResponse)
+    assert (reply.resp_code, reply.agents) == (code, [])
+    assert agents.agents() == before
+
+
+def test_a_customer_token_request_signed_only_is_refused_at_the_http_level(
+    pgw_emulator: Emulator, merchant_codec: Codec
+) -> None:
+    # The nested paths take no JWS-only token (the funds envelope): nothing is parsed.
+    body = merchant_codec.sign(b"{" + _PGW_ADD + b"}").encode()
+    answer = pgw_emulator.handle(
+        TransportRequest("http://emulator.invalid" + _PGW_TOKEN_PATHS["add"], body, {}, 10.0)
+    )
+    assert answer.status == 400
+    tokens = pgw_emulator.families["customer_tokens"]
+    assert isinstance(tokens, _PgwTokenRules)
+    assert tokens.tokens() == []

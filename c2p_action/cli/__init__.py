@@ -28,6 +28,11 @@ __all__ = ["COMMANDS", "ExitCode", "main"]
 #: the command's own short help, word for word (tests/test_startup.py checks both, and that
 #: every entry loads). To add a command, add one line here.
 COMMANDS: Final[Mapping[str, tuple[str, str]]] = {
+    "agents": (
+        "c2p_action.cli.customer_tokens:COMMANDS",
+        "Show which FPX Malaysia agents (banks) are down: the CODEs given (at most 50, such as "
+        "MYMBB), or every agent enabled for the merchant.",
+    ),
     "balance": (
         "c2p_action.cli.funds:COMMANDS",
         "Show the merchant's available balance and its currency.",
@@ -40,6 +45,10 @@ COMMANDS: Final[Mapping[str, tuple[str, str]]] = {
         "c2p_action.cli.conformance:conformance_command",
         "Settle what rests on inference: send each read-only operation once (and, only with "
         "--refund-invoice, one small refund) and write a redacted report you can share.",
+    ),
+    "customer-tokens": (
+        "c2p_action.cli.customer_tokens:customer_tokens_group",
+        "Customer tokens: store a card and get its token, then get, update or delete it.",
     ),
     "decode": (
         "c2p_action.cli.decode:decode_command",
@@ -124,7 +133,6 @@ COMMANDS: Final[Mapping[str, tuple[str, str]]] = {
 }
 
 
-
 def load_command(name: str) -> click.Command:
     """Import and return the command ``name`` of :data:`COMMANDS` (``KeyError`` if unknown)."""
     module_name, _, attribute = COMMANDS[name][0].partition(":")
@@ -207,4 +215,3 @@ def main(verbose: int) -> None:
     from c2p_action.cli._common import setup_logging
 
     setup_logging(verbose)
-

@@ -23,7 +23,9 @@ from c2p_action.client._reverse import (
 from c2p_action.client._trace import Recorder
 from c2p_action.errors import C2PError
 from c2p_action.operations import AmountLike, Operation, Result, funds
+from c2p_action.operations.agent_status import AsyncAgentsService
 from c2p_action.operations.card_token import AsyncCardTokenService
+from c2p_action.operations.customer_token import AsyncCustomerTokenService
 from c2p_action.operations.fx import AsyncFxService
 from c2p_action.operations.installments import AsyncInstallmentsService
 from c2p_action.operations.payment import (
@@ -190,6 +192,16 @@ class AsyncClient(ClientBase[AsyncTransport]):
         """
         steps = wait_steps(self, invoice_no, refund_reference_or_id, timeout, poll)
         return await adrive(steps, self.call, notices)
+
+    @property
+    def customer_tokens(self) -> AsyncCustomerTokenService:
+        """Customer tokens 3.0: ``add``, ``get``, ``update``, ``delete`` (JSON, PGW host)."""
+        return AsyncCustomerTokenService(self)
+
+    @property
+    def agents(self) -> AsyncAgentsService:
+        """FPX Malaysia agent statuses: ``status`` (UNCONFIRMED: secondary sources only)."""
+        return AsyncAgentsService(self)
 
     # -- any operation -------------------------------------------------------------------------
 

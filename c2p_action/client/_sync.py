@@ -17,7 +17,9 @@ from c2p_action.client._reverse import (
 )
 from c2p_action.errors import C2PError
 from c2p_action.operations import AmountLike, Operation, Result, funds
+from c2p_action.operations.agent_status import AgentsService
 from c2p_action.operations.card_token import CardTokenService
+from c2p_action.operations.customer_token import CustomerTokenService
 from c2p_action.operations.fx import FxService
 from c2p_action.operations.installments import InstallmentsService
 from c2p_action.operations.payment import (
@@ -158,6 +160,16 @@ class Client(ClientBase[Transport]):
         """
         steps = wait_steps(self, invoice_no, refund_reference_or_id, timeout, poll)
         return drive(steps, self.call, notices)
+
+    @property
+    def customer_tokens(self) -> CustomerTokenService:
+        """Customer tokens 3.0: ``add``, ``get``, ``update``, ``delete`` (JSON, PGW host)."""
+        return CustomerTokenService(self)
+
+    @property
+    def agents(self) -> AgentsService:
+        """FPX Malaysia agent statuses: ``status`` (UNCONFIRMED: secondary sources only)."""
+        return AgentsService(self)
 
     # -- any operation -------------------------------------------------------------------------
 

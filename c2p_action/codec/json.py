@@ -18,6 +18,14 @@ lists of them (or of scalars), and one ``dict[str, Any]`` of unknown members. A 
 compiler does not know is refused (:class:`~c2p_action.errors.ConfigurationError`), never
 silently ignored.
 
+Card data (PCI DSS): a member typed with a :class:`~c2p_action.schemas.card.CardData` type
+(``CardNumber``, ``CardExpiryDate``) is a JSON string whose text is written through the value's
+``reveal()``, the one place the digits leave it, only while the message is written to be sealed.
+A member typed ``CardNumber | str`` (an answer's masked number) also holds the masked text
+(``411111XXXXXX1111``) as a plain string; whatever the reader finds there is either a checked
+card number or masked text, never a plain string holding digits. Errors about such a member
+never quote its value.
+
 How a value is written is the member's ``form``: a JSON ``string``, ``number`` or ``boolean``
 (default: ``str`` -> string, ``Decimal``/``int`` -> number, ``bool`` -> boolean). The reader
 accepts that form, plus any form the member lists in ``accepts`` (each such leniency is declared
@@ -39,6 +47,8 @@ the member path and the rule; free-text values are never echoed, amounts may be)
   samples show); as a JSON string with exactly ``fraction_digits`` decimals;
 - integers are ``int`` (never ``bool``) inside the bounds and ``total_digits``;
 - booleans are ``bool``: as a JSON string they are written ``"1"``/``"0"`` (2C2P's samples);
+- card data is an object of the member's card type (or, where the member allows it, masked
+  text);
 - unknown members (``extra``) have string names that do not clash with a declared member, and
   JSON values only (``str``, ``int``, ``Decimal``, ``bool``, ``None``, lists, string-keyed
   dicts; never ``float``), nested at most :data:`MAX_DEPTH` deep.
@@ -76,10 +86,13 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from enum import StrEnum
 from json.encoder import encode_basestring
-from typing import Any, Final, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Final, TypeVar, Union
 
 from c2p_action.codec.jose import DEFAULT_MAX_TOKEN_BYTES
 from c2p_action.errors import C2PError, ConfigurationError, JsonError, ValidationError
+
+if TYPE_CHECKING:
+    from c2p_action.schemas.card import CardData
 
 __all__ = [
     "MAX_DEPTH",
@@ -206,7 +219,7 @@ def extra_members() -> Any:
 # Compiled plans
 # ---------------------------------------------------------------------------------------------
 
-_STR, _DECIMAL, _INT, _BOOL, _MODEL = range(5)
+_STR, _DECIMAL, _INT, _BOOL, _MODEL, _CARD = range(6)
 _PYTHON_KINDS: Final[Mapping[type, int]] = {str: _STR, Decimal: _DECIMAL, int: _INT, bool: _BOOL}
 _DEFAULT_FORMS: Final = {
     _STR: JsonForm.STRING,
@@ -253,6 +266,8 @@ class _Member:
     max_length: int = 1 << 62
     number: _Number | None = None
     plan: _Plan | None = None
+    card: type[CardData] | None = None
+    masked: bool = False  # a card member that also holds masked text
     key: str = ""  # '"name":' ready to write
     plain: bool = False  # a string member read from a JSON string: the reader's fast path
 
@@ -352,7 +367,11 @@ def _compile_member(
     name = metadata["name"]
     if not isinstance(name, str) or not name:
         raise ConfigurationError(f"json: {where} needs a member name")
-    item, is_list = _unwrap(annotation, where)
+    # Imported here: the schemas package imports this module (its JSON models use member()).
+    from c2p_action.schemas.card import card_field_types
+
+    card = card_field_types(annotation)
+    item, is_list = (card[0], False) if card is not None else _unwrap(annotation, where)
     spec = _Member(
         attr=field.name,
         name=name,
@@ -365,6 +384,11 @@ def _compile_member(
     )
     if spec.required and field.default is None:
         raise ConfigurationError(f"json: {where} is required but defaults to None")
+    if card is not None:
+        if set(metadata) - {"name", "required"}:
+            raise ConfigurationError(f"json: {where} holds card data: no facets or forms")
+        spec.kind, spec.card, spec.masked = _CARD, card[0], card[1]
+        return spec
     if isinstance(item, type) and item in _PYTHON_KINDS:
         spec.kind = _PYTHON_KINDS[item]
     elif isinstance(item, type) and dataclasses.is_dataclass(item):
@@ -431,7 +455,13 @@ def to_json(model: object) -> bytes:
         raise ValidationError(f"to_json: expected a message model, not {type(model).__name__}")
     plan = _plan_for(type(model))
     out: list[str] = []
-    _write_object(model, plan, out, plan.cls.__name__)
+    try:
+        _write_object(model, plan, out, plan.cls.__name__)
+    except ValidationError as error:
+        # What was written so far may hold revealed card data: it must not stay in a frame
+        # of the traceback (rendered with its locals by pytest, error trackers ...).
+        out.clear()
+        raise error.with_traceback(None) from None
     return "".join(out).encode("utf-8")
 
 
@@ -492,6 +522,8 @@ def _write_value(value: object, spec: _Member, out: list[str], path: str) -> Non
         assert spec.number is not None
         text = _render_int(value, spec.number, path)
         out.append(text if spec.form is JsonForm.NUMBER else f'"{text}"')
+    elif kind == _CARD:
+        out.append(_card_text(value, spec, path))
     elif kind == _BOOL:
         if type(value) is not bool:
             raise ValidationError(f"{path}: expected a bool")
@@ -519,6 +551,19 @@ def _string(value: object, spec: _Member, path: str) -> str:
             raise ValidationError(f"{path}: must be digits to be written as a JSON number")
         return value
     return _quoted(value, path)
+
+
+def _card_text(value: object, spec: _Member, path: str) -> str:
+    card = spec.card
+    assert card is not None
+    if type(value) is card:
+        assert isinstance(value, card)
+        # The one place card data is revealed: the message is being written to be sealed.
+        return _quoted(value.reveal(), path)
+    if spec.masked and type(value) is str and card.is_masked(value):
+        return _quoted(value, path)
+    allowed = f"a {card.__name__}" + (" or its masked form" if spec.masked else "")
+    raise ValidationError(f"{path}: expected {allowed}, not {type(value).__name__}")
 
 
 def _quoted(value: str, path: str) -> str:
@@ -921,6 +966,8 @@ def _read_value(raw: object, spec: _Member, path: str, budget: _Budget) -> objec
         if not isinstance(raw, dict):
             raise JsonError(f"json bind: {path} is not an object")
         return _bind(raw, spec.plan, path, budget)
+    if spec.kind == _CARD:
+        return _read_card(raw, spec, path)
     form = _form_of(raw)
     if form not in spec.accepts:
         expected = " or ".join(_FORM_WORDS[f] for f in sorted(spec.accepts))
@@ -965,6 +1012,25 @@ def _read_value(raw: object, spec: _Member, path: str, budget: _Budget) -> objec
         raise JsonError(f"json bind: {path} has more than {places} decimal places")
     _read_bounds(value, spec.number, path)
     return value
+
+
+def _read_card(raw: object, spec: _Member, path: str) -> object:
+    """A card member: a checked card type, masked text where allowed, or an error that never
+    quotes the value. An empty string is an absent value (as an empty XML element is)."""
+    card = spec.card
+    assert card is not None
+    if not isinstance(raw, str):
+        raise JsonError(f"json bind: {path} is not a string")
+    if not raw.strip():
+        return None
+    try:
+        return card(raw)
+    except ValidationError:
+        pass
+    if spec.masked and card.is_masked(raw):
+        return raw
+    what = f"{card.kind}, full or masked" if spec.masked else card.kind
+    raise JsonError(f"json bind: {path} is not {what}")
 
 
 def _read_bounds(value: Decimal, rule: _Number, path: str) -> None:

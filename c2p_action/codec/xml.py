@@ -323,7 +323,13 @@ def to_xml(model: object) -> bytes:
         raise ValidationError(f"to_xml: expected a message model, not {type(model).__name__}")
     plan = _plan_for(type(model))
     out: list[str] = []
-    _write_model(model, plan, plan.tag, out, plan.tag)
+    try:
+        _write_model(model, plan, plan.tag, out, plan.tag)
+    except ValidationError as error:
+        # What was written so far may hold revealed card data: it must not stay in a frame
+        # of the traceback (rendered with its locals by pytest, error trackers ...).
+        out.clear()
+        raise error.with_traceback(None) from None
     return "".join(out).encode("utf-8")
 
 

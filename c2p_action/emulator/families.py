@@ -58,7 +58,9 @@ def default_families() -> list[FamilyRules]:
     answers itself): what an ``Emulator`` serves unless told otherwise."""
     # Imported here, not at the top: the family modules are part of this package, whose
     # __init__ imports the core, which imports this module (an import cycle otherwise).
+    from c2p_action.emulator.agent_status import AgentStatusRules
     from c2p_action.emulator.card_token import CardTokenRules
+    from c2p_action.emulator.customer_token import CustomerTokenRules
     from c2p_action.emulator.funds import FundsRules
     from c2p_action.emulator.fx import FxRules
     from c2p_action.emulator.installments import InstallmentsFamily
@@ -70,6 +72,8 @@ def default_families() -> list[FamilyRules]:
     families.append(FundsRules())
     families.append(CardTokenRules())
     families.append(FxRules())
+    families.append(CustomerTokenRules())
+    families.append(AgentStatusRules())
     return families
 
 

@@ -6,6 +6,9 @@
 - :mod:`c2p_action.operations.funds`: balance, withdraw options, withdraw (JSON, JWS only).
 - :mod:`c2p_action.operations.card_token`: stored cards (add, inquiry, update, delete).
 - :mod:`c2p_action.operations.fx`: FX rates (one currency, every currency).
+- :mod:`c2p_action.operations.customer_token`: customer tokens 3.0 (JSON: add, get, update,
+  delete).
+- :mod:`c2p_action.operations.agent_status`: FPX Malaysia agent statuses (JSON, UNCONFIRMED).
 
 The types (:class:`Operation`, :class:`Endpoint`, :class:`Bind`, :class:`CodeTable` ...) are in
 :mod:`c2p_action.operations._spec`; :func:`prepare` and :func:`interpret` are the two pure
@@ -31,7 +34,16 @@ from __future__ import annotations
 from typing import Any, Final
 
 from c2p_action.errors import ValidationError
-from c2p_action.operations import card_token, funds, fx, installments, payment, recurring
+from c2p_action.operations import (
+    agent_status,
+    card_token,
+    customer_token,
+    funds,
+    fx,
+    installments,
+    payment,
+    recurring,
+)
 from c2p_action.operations._environment import ENVIRONMENTS, Environment
 from c2p_action.operations._outcome import PreparedCall, interpret, prepare
 from c2p_action.operations._result import Result
@@ -95,7 +107,16 @@ __all__ = [
 ]
 
 #: The family modules; each declares ``OPERATIONS``.
-FAMILIES: Final = (payment, recurring, installments, funds, card_token, fx)
+FAMILIES: Final = (
+    payment,
+    recurring,
+    installments,
+    funds,
+    card_token,
+    fx,
+    customer_token,
+    agent_status,
+)
 
 
 def all_operations() -> tuple[Operation[Any, Any], ...]:

@@ -16,20 +16,38 @@ allows to be displayed; numbers shorter than 13 digits are masked whole, as the 
 Models carry card data in fields their XSD types as ``xs:anySimpleType`` (``object`` in the
 generated class): :func:`card_data`, applied by the code generator (``.xsdata.xml``), binds
 those fields to these types and turns a plain string given for one into the type, checked.
+Hand-written JSON models declare such fields by their type (``CardNumber``, or ``CardNumber |
+str`` for an answer that carries the number masked) and apply :func:`card_fields`, which does
+the same from those annotations. A :class:`CardExpiryDate` is an expiry the JSON messages carry
+as a date (``yyyy-MM-dd``); it shows ``****-**-**``.
 Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import calendar
+import dataclasses
 import hmac
 import inspect
+import re
+import types
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import Field
 from typing import Any, ClassVar, Final, NoReturn, Self, TypeVar
 
 from c2p_action.errors import ConfigurationError, ValidationError
 
-__all__ = ["CARD_ELEMENTS", "CardData", "CardExpiry", "CardNumber", "card_data"]
+__all__ = [
+    "CARD_ELEMENTS",
+    "CardData",
+    "CardExpiry",
+    "CardExpiryDate",
+    "CardNumber",
+    "card_data",
+    "card_field_types",
+    "card_fields",
+]
 
 _ASCII_DIGITS: Final = frozenset("0123456789")
 _SEPARATORS: Final = " -"
@@ -80,6 +98,48 @@ def _expiry_problem(value: object) -> tuple[str, str | None]:
     return text, None
 
 
+# A card number as it may be shown: digits and mask characters only, something masked, and no
+# more digits than the first six and last four that PCI DSS allows to be displayed.
+_MASK_CHARACTERS: Final = frozenset("Xx*")
+_MAX_SHOWN_DIGITS: Final = 10
+
+
+def _is_masked_pan(text: str) -> bool:
+    if not 4 <= len(text) <= 19 or not set(text) <= _ASCII_DIGITS | _MASK_CHARACTERS:
+        return False
+    digits = sum(char in _ASCII_DIGITS for char in text)
+    return digits < len(text) and digits <= _MAX_SHOWN_DIGITS
+
+
+_ISO_DATE: Final = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def _expiry_date_problem(value: object) -> tuple[str, str | None]:
+    """``(yyyy-MM-dd, None)`` for a usable expiry date, else ``("", what is wrong)``.
+
+    ``MMYY`` and ``MM/YY`` are read as the last day of that month of 20YY (how 2C2P is said
+    to store card expiries). Never quotes the value.
+    """
+    if not isinstance(value, str):
+        kind = type(value).__name__
+        return "", f"a card expiry must be a string (yyyy-MM-dd, MMYY or MM/YY), not {kind}"
+    text = value.strip()
+    match = _ISO_DATE.fullmatch(text)
+    if match is None:
+        short, problem = _expiry_problem(text)
+        if problem is not None:
+            return "", "a card expiry is a date, yyyy-MM-dd (or MMYY, MM/YY)"
+        year, month = 2000 + int(short[2:]), int(short[:2])
+        day = calendar.monthrange(year, month)[1]
+        return f"{year:04d}-{month:02d}-{day:02d}", None
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return "", "a card expiry's month (MM of yyyy-MM-dd) is 01 to 12"
+    if not 1 <= day <= calendar.monthrange(max(year, 1), month)[1]:
+        return "", "a card expiry's day (dd of yyyy-MM-dd) is not a day of that month"
+    return text, None
+
+
 def _mask_pan(digits: str) -> str:
     if len(digits) < 13:
         return "X" * len(digits)
@@ -118,6 +178,12 @@ class CardData:
         """``(value, masked, None)``, or ``("", "", problem)``: returns, never raises, so that
         ``__init__`` can drop the raw input first; the problem never quotes the value."""
         raise NotImplementedError
+
+    @classmethod
+    def is_masked(cls, text: str) -> bool:
+        """Whether ``text`` is this kind of data in a form that may be shown as it is (masked,
+        as a gateway answers it). Only :class:`CardNumber` has such a form."""
+        return False
 
     def _set(self, value: str, masked: str) -> None:
         object.__setattr__(self, "_value", value)
@@ -196,6 +262,13 @@ class CardNumber(CardData):
         """The last four digits (safe to show)."""
         return self._value[-4:]
 
+    @classmethod
+    def is_masked(cls, text: str) -> bool:
+        """Whether ``text`` is a masked card number (``411111XXXXXX1111``,
+        ``XXXXXXXXXXXX1111``): digits and ``X``/``x``/``*`` only, 4 to 19 characters, something
+        masked and at most ten digits shown (the first six and last four)."""
+        return isinstance(text, str) and _is_masked_pan(text)
+
 
 class CardExpiry(CardData):
     """A card's expiry date as 2C2P's XML carries it, ``MMYY`` (``MM/YY`` is accepted too).
@@ -210,6 +283,23 @@ class CardExpiry(CardData):
     def _read(value: object) -> tuple[str, str, str | None]:
         text, problem = _expiry_problem(value)
         return text, "**/**", problem
+
+
+class CardExpiryDate(CardData):
+    """A card's expiry as the JSON messages carry it, a date ``yyyy-MM-dd`` (customer tokens).
+
+    ``MMYY`` or ``MM/YY`` give the last day of that month of 20YY; a full date is kept as
+    given (2C2P's samples send both the first and the last day of a month). Shown as
+    ``****-**-**``. Whether the date is in the past is for the gateway to say.
+    """
+
+    __slots__ = ()
+    kind = "a card expiry date"
+
+    @staticmethod
+    def _read(value: object) -> tuple[str, str, str | None]:
+        text, problem = _expiry_date_problem(value)
+        return text, "****-**-**", problem
 
 
 #: XML element names that carry card data, and their type, in every message family.
@@ -251,7 +341,9 @@ def card_data(cls: _C) -> _C:
     return cls
 
 
-def _coercing_setattr(fields: Mapping[str, type[CardData]]) -> Callable[[Any, str, Any], None]:
+def _coercing_setattr(
+    fields: Mapping[str, type[CardData]], masked: frozenset[str] = frozenset()
+) -> Callable[[Any, str, Any], None]:
     def __setattr__(self: Any, name: str, value: Any) -> None:
         kind = fields.get(name)
         if kind is not None and value is not None and not isinstance(value, kind):
@@ -260,7 +352,59 @@ def _coercing_setattr(fields: Mapping[str, type[CardData]]) -> Callable[[Any, st
                     f"{type(self).__name__}.{name} takes a {kind.__name__} (or its digits as a"
                     f" string), not {type(value).__name__}"
                 )
-            value = kind(value)
+            if not (name in masked and kind.is_masked(value)):
+                # A masked value stays text where the field allows one.
+                try:
+                    value = kind(value)
+                except ValidationError as error:
+                    del value  # a refused number must not stay in this frame either
+                    raise error.with_traceback(None) from None
         object.__setattr__(self, name, value)
 
     return __setattr__
+
+
+def card_field_types(annotation: object) -> tuple[type[CardData], bool] | None:
+    """The card type a field annotation names, and whether it also allows the masked text.
+
+    ``CardNumber`` (or ``CardNumber | None``) -> ``(CardNumber, False)``; ``CardNumber | str``
+    (with or without ``None``) -> ``(CardNumber, True)``; anything else -> ``None``. Shared by
+    :func:`card_fields` and the JSON codec, so both read a model the same way.
+    """
+    args: tuple[object, ...] = (annotation,)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = tuple(a for a in typing.get_args(annotation) if a is not type(None))
+    masked = str in args and len(args) == 2
+    cards = [a for a in args if isinstance(a, type) and issubclass(a, CardData)]
+    if len(cards) != 1 or len(args) != (2 if masked else 1):
+        return None
+    return cards[0], masked
+
+
+def card_fields(cls: _C) -> _C:
+    """Bind a hand-written dataclass model's card fields, found by their type annotations.
+
+    The JSON models' counterpart of :func:`card_data`: each field annotated with a
+    :class:`CardData` type (``CardNumber``, ``CardExpiryDate``, optionally ``| None``) turns a
+    plain string into that type, checked, on every assignment (the dataclass ``__init__``'s
+    included); a field annotated ``CardNumber | str`` also keeps a masked number
+    (``411111XXXXXX1111``) as text, as answers carry it. Apply it above ``@dataclass``.
+    """
+    if not dataclasses.is_dataclass(cls):
+        raise ConfigurationError(f"@card_fields applies to a dataclass, not {cls!r}")
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception as exc:  # unresolvable annotations: the class cannot be a model
+        raise ConfigurationError(f"{cls.__name__} has unresolvable type hints") from exc
+    fields: dict[str, type[CardData]] = {}
+    masked: set[str] = set()
+    for field in dataclasses.fields(cls):
+        found = card_field_types(hints[field.name])
+        if found is not None:
+            fields[field.name] = found[0]
+            if found[1]:
+                masked.add(field.name)
+    if not fields:
+        raise ConfigurationError(f"{cls.__name__} has no card-data field for @card_fields")
+    setattr(cls, "__setattr__", _coercing_setattr(fields, frozenset(masked)))  # noqa: B010
+    return cls
