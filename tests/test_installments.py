@@ -148,6 +148,8 @@ def _option(**attributes: str | None) -> IppOption:
         (("0.5", "-0.01"), Decimal("0.5"), None),
         (("-0.0000", "0"), Decimal("0"), Decimal("0")),  # zero is offered: interest-free
         (("12.123456", "1"), Decimal("12.123456"), Decimal("1")),  # any decimals, exactly
+        # Beyond decimal's 28 significant digits: kept exactly, and written back as it came.
+        (("1" * 40, "0"), Decimal("1" * 40), Decimal("0")),
     ],
 )
 def test_a_negative_rate_means_not_offered(
@@ -159,6 +161,7 @@ def test_a_negative_rate_means_not_offered(
     assert (option.merchant_interest_rate, option.customer_interest_rate) == (merchant, customer)
     assert option.merchant_interest_offered is (merchant is not None)
     assert option.customer_interest_offered is (customer is not None)
+    assert InstallmentOption.from_model(option.to_model()) == option
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,12 @@ def test_amounts_parse_exactly(value: str | int | Decimal, expected: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "value", ["25.555", "0", "-1", "100000000.00", "NaN", "Infinity", "1e-3", "abc", "", "1.001"]
+    "value",
+    [
+        *("25.555", "0", "-1", "100000000.00", "NaN", "Infinity", "1e-3", "abc", "", "1.001"),
+        # Beyond decimal's 28 significant digits quantize raises InvalidOperation.
+        *("1" * 40, "9" * 29 + ".00", "1e30", "-" + "1" * 40, "1" * 5000),
+    ],
 )
 def test_bad_amounts_are_refused(value: str) -> None:
     with pytest.raises(ValidationError, match="amount"):

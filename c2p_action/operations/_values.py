@@ -44,10 +44,13 @@ def to_amount(value: AmountLike, what: str = "amount") -> Decimal:
         amount = Decimal(value.strip() if isinstance(value, str) else value)
     except InvalidOperation:
         raise ValidationError(f"{what} is not a decimal number") from None
-    if not amount.is_finite() or amount != amount.quantize(_CENT, rounding="ROUND_DOWN"):
+    if not amount.is_finite():
         raise ValidationError(f"{what} must be a finite number with at most two decimals")
+    # The range first: quantize raises InvalidOperation beyond 28 significant digits.
     if not 0 < amount <= _MAX_AMOUNT:
         raise ValidationError(f"{what} must be greater than 0 and at most {_MAX_AMOUNT}")
+    if amount != amount.quantize(_CENT, rounding="ROUND_DOWN"):
+        raise ValidationError(f"{what} must be a finite number with at most two decimals")
     return amount.quantize(_CENT)
 
 

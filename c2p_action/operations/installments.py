@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Final, Unpack
 
 from c2p_action.errors import XmlError
@@ -245,7 +245,10 @@ def _rate(value: str | None, where: str) -> Decimal | None:
 def _rate_text(rate: Decimal | None) -> str:
     if rate is None:
         return _NOT_OFFERED
-    exact = rate.quantize(_RATE_DECIMALS)
+    try:
+        exact = rate.quantize(_RATE_DECIMALS)
+    except InvalidOperation:  # more than 28 significant digits: written as it is
+        return f"{rate:f}"
     return f"{exact if exact == rate else rate:f}"
 
 
