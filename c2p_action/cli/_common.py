@@ -19,7 +19,7 @@ import click
 
 from c2p_action.cli._exit_codes import ExitCode
 from c2p_action.cli._journal import CsvError
-from c2p_action.client import PaymentResult, Settings
+from c2p_action.client import Client, PaymentResult, Settings
 from c2p_action.errors import (
     CodecError,
     ConfigurationError,
@@ -34,6 +34,7 @@ __all__ = [
     "AmountCommand",
     "ExitCode",
     "Output",
+    "card_input",
     "cli_message",
     "connection_options",
     "error_record",
@@ -46,6 +47,7 @@ __all__ = [
     "setup_logging",
     "trace_option",
     "wants_explanation",
+    "with_client",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -414,3 +416,32 @@ def settings_from(options: Mapping[str, Any], **extra: Any) -> Settings:
         overrides["max_attempts"] = options["max_attempts"]
     overrides.update(extra)
     return Settings.from_env(**overrides)
+
+
+R = TypeVar("R")
+
+
+def with_client(options: Mapping[str, Any], run: Callable[[Client], R]) -> R:
+    """``run`` with a client built from the command's connection flags (and ``--trace``), closed
+    afterwards: one client per command, as a command makes one logical call."""
+    with Client(settings=settings_from(options), trace=options.get("trace")) as client:
+        return run(client)
+
+
+def card_input(variable: str, label: str) -> str:
+    """Card data from the environment variable ``variable``, else one line typed at a prompt
+    that does not echo (one line of standard input when it is not a terminal).
+
+    Never a command-line argument: arguments stay in shell history and other users of the
+    machine see them in ``ps``.
+    """
+    value = os.environ.get(variable)
+    if value is not None:
+        return value
+    if sys.stdin is None or not sys.stdin.isatty():
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        if not line:
+            raise ConfigurationError(f"{label}: set {variable} or type it at the prompt")
+        return line.rstrip("\r\n")
+    typed: str = click.prompt(label, hide_input=True, err=True)
+    return typed

@@ -9,16 +9,18 @@ is printed shows the card number masked, as 2C2P returns it.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
 from typing import Any, Final
 
 import click
 
-from c2p_action.cli._common import Output, connection_options, json_option, settings_from
-from c2p_action.client import Client
-from c2p_action.errors import ConfigurationError
+from c2p_action.cli._common import (
+    Output,
+    card_input,
+    connection_options,
+    json_option,
+    with_client,
+)
 from c2p_action.operations.card_token import CardDetails, CardTokenResult
 from c2p_action.schemas import CardExpiry, CardNumber
 
@@ -34,27 +36,13 @@ _CARD_HELP: Final = (
 )
 
 
-def _card_input(variable: str, label: str) -> str:
-    """The value of ``variable``, else one line typed at a prompt that does not echo."""
-    value = os.environ.get(variable)
-    if value is not None:
-        return value
-    if sys.stdin is None or not sys.stdin.isatty():
-        line = sys.stdin.readline() if sys.stdin is not None else ""
-        if not line:
-            raise ConfigurationError(f"{label}: set {variable} or type it at the prompt")
-        return line.rstrip("\r\n")
-    typed: str = click.prompt(label, hide_input=True, err=True)
-    return typed
-
-
 def _read_pan(variable: str) -> CardNumber:
     # Straight into the type, never held in a variable of this frame.
-    return CardNumber(_card_input(variable, "Card number"))
+    return CardNumber(card_input(variable, "Card number"))
 
 
 def _read_expiry(variable: str) -> CardExpiry:
-    return CardExpiry(_card_input(variable, "Card expiry (MMYY)"))
+    return CardExpiry(card_input(variable, "Card expiry (MMYY)"))
 
 
 def _show(operation: str, result: CardTokenResult, as_json: bool) -> None:
@@ -84,11 +72,6 @@ def _show(operation: str, result: CardTokenResult, as_json: bool) -> None:
             ("verified", _VERIFIED),
         ],
     )
-
-
-def _call(options: dict[str, Any], run: Callable[[Client], CardTokenResult]) -> CardTokenResult:
-    with Client(settings=settings_from(options)) as client:
-        return run(client)
 
 
 def _details(
@@ -158,7 +141,7 @@ def add_command(
     """
     pan, expiry = _read_pan(pan_env), _read_expiry(expiry_env)
     extra = _details(email, bank, country, currency)
-    result = _call(
+    result = with_client(
         options, lambda client: client.card_tokens.add(pan, expiry, cardholder_name, **extra)
     )
     _show("add", result, as_json)
@@ -191,7 +174,7 @@ def update_command(
     pan = _read_pan(pan_env) if change_pan else None
     expiry = _read_expiry(expiry_env)
     extra = _details(email, bank, country, currency)
-    result = _call(
+    result = with_client(
         options,
         lambda client: client.card_tokens.update(token, expiry, cardholder_name, pan=pan, **extra),
     )
@@ -204,7 +187,7 @@ def _token_command(name: str, summary: str) -> click.Command:
     @connection_options
     @json_option
     def command(token: str, as_json: bool, **options: Any) -> None:
-        result = _call(options, lambda client: getattr(client.card_tokens, name)(token))
+        result = with_client(options, lambda client: getattr(client.card_tokens, name)(token))
         _show(name, result, as_json)
 
     return command

@@ -14,20 +14,24 @@ are down: those named, or every agent enabled for the merchant.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import click
 
-from c2p_action.cli._common import Output, connection_options, grid, json_option, settings_from
-from c2p_action.cli.card_tokens import _card_input
-from c2p_action.client import Client
+from c2p_action.cli._common import (
+    Output,
+    card_input,
+    connection_options,
+    grid,
+    json_option,
+    with_client,
+)
 from c2p_action.operations.agent_status import AgentStatusResult
 from c2p_action.operations.customer_token import CustomerTokenDetails, CustomerTokenResult
 from c2p_action.schemas import CardExpiryDate, CardNumber
 
 __all__ = ["COMMANDS", "agents_command", "customer_tokens_group"]
 
-R = TypeVar("R")
 
 _VERIFIED: Final = "signature verified with the gateway key, decrypted with the merchant key"
 
@@ -40,18 +44,13 @@ _CARD_HELP: Final = (
 )
 
 
-def _call(options: dict[str, Any], run: Callable[[Client], R]) -> R:
-    with Client(settings=settings_from(options)) as client:
-        return run(client)
-
-
 def _read_pan(variable: str) -> CardNumber:
     # Straight into the type, never held in a variable of this frame.
-    return CardNumber(_card_input(variable, "Card number"))
+    return CardNumber(card_input(variable, "Card number"))
 
 
 def _read_expiry(variable: str) -> CardExpiryDate:
-    return CardExpiryDate(_card_input(variable, "Card expiry (yyyy-MM-dd or MMYY)"))
+    return CardExpiryDate(card_input(variable, "Card expiry (yyyy-MM-dd or MMYY)"))
 
 
 def _show(operation: str, result: CustomerTokenResult, as_json: bool) -> None:
@@ -154,7 +153,9 @@ def add_command(
     """
     pan, expiry = _read_pan(pan_env), _read_expiry(expiry_env)
     extra = _details(email, bank, country, currency)
-    result = _call(options, lambda client: client.customer_tokens.add(pan, expiry, name, **extra))
+    result = with_client(
+        options, lambda client: client.customer_tokens.add(pan, expiry, name, **extra)
+    )
     _show("add", result, as_json)
 
 
@@ -178,7 +179,7 @@ def update_command(
     automatically: if the outcome is unknown, look with `customer-tokens get`."""
     expiry = _read_expiry(expiry_env)
     extra = _details(email, bank, country, currency)
-    result = _call(
+    result = with_client(
         options, lambda client: client.customer_tokens.update(token, expiry, name, **extra)
     )
     _show("update", result, as_json)
@@ -190,7 +191,7 @@ def _token_command(name: str, summary: str) -> click.Command:
     @connection_options
     @json_option
     def command(token: str, as_json: bool, **options: Any) -> None:
-        result = _call(options, lambda client: getattr(client.customer_tokens, name)(token))
+        result = with_client(options, lambda client: getattr(client.customer_tokens, name)(token))
         _show(name, result, as_json)
 
     return command
@@ -219,7 +220,7 @@ def agents_command(codes: tuple[str, ...], as_json: bool, **options: Any) -> Non
     UNCONFIRMED: no 2C2P page for this inquiry was readable; the endpoints and messages come
     from secondary sources and the envelope is inferred (see docs/agent-status.md).
     """
-    result: AgentStatusResult = _call(options, lambda client: client.agents.status(*codes))
+    result: AgentStatusResult = with_client(options, lambda client: client.agents.status(*codes))
     records = [{"agent_code": a.agent_code, "is_down": a.is_down} for a in result.agents]
     if as_json:
         Output(True).emit(

@@ -7,14 +7,18 @@ withdrawal list) instead of sending it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import click
 
-from c2p_action.cli._common import Output, connection_options, grid, json_option, settings_from
-from c2p_action.client import Client
+from c2p_action.cli._common import (
+    Output,
+    connection_options,
+    grid,
+    json_option,
+    with_client,
+)
 from c2p_action.errors import ValidationError
 from c2p_action.operations.funds import (
     BalanceResult,
@@ -25,7 +29,6 @@ from c2p_action.schemas import WithdrawOption
 
 __all__ = ["COMMANDS", "balance_command", "withdraw_group"]
 
-R = TypeVar("R")
 
 _VERIFIED: Final = "signature verified with the gateway key (JWS only: signed, not encrypted)"
 
@@ -34,17 +37,12 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:f}"
 
 
-def _call(options: dict[str, Any], run: Callable[[Client], R]) -> R:
-    with Client(settings=settings_from(options)) as client:
-        return run(client)
-
-
 @click.command("balance")
 @connection_options
 @json_option
 def balance_command(as_json: bool, **options: Any) -> None:
     """Show the merchant's available balance and its currency."""
-    result: BalanceResult = _call(options, lambda client: client.balance())
+    result: BalanceResult = with_client(options, lambda client: client.balance())
     record = {
         "ok": True,
         "operation": result.operation,
@@ -103,7 +101,9 @@ def _option_record(option: WithdrawOption) -> dict[str, Any]:
 @json_option
 def options_command(as_json: bool, **options: Any) -> None:
     """List the ways the merchant may withdraw, with each fee rule."""
-    result: WithdrawOptionsResult = _call(options, lambda client: client.withdrawals.options())
+    result: WithdrawOptionsResult = with_client(
+        options, lambda client: client.withdrawals.options()
+    )
     records = [_option_record(option) for option in result.options]
     if as_json:
         Output(True).emit(
@@ -141,7 +141,7 @@ def send_command(option_id: int, amount: str, yes: bool, as_json: bool, **option
             confirmed = False
         if not confirmed:
             raise ValidationError("withdrawal not confirmed: nothing was sent (--yes skips this)")
-    result: WithdrawResult = _call(
+    result: WithdrawResult = with_client(
         options, lambda client: client.withdrawals.withdraw(option_id, amount)
     )
     record = {

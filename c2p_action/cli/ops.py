@@ -3,8 +3,7 @@ printed (``refund --wait`` also waits for a pending refund's final status)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import click
 
@@ -17,10 +16,10 @@ from c2p_action.cli._common import (
     grid,
     json_option,
     result_record,
-    settings_from,
     table,
     trace_option,
     wants_explanation,
+    with_client,
 )
 from c2p_action.client import Client, PaymentResult, RefundOptions, RefundWait, Reversal
 from c2p_action.explanations import explanation_for
@@ -68,12 +67,6 @@ def _show(operation: str, result: PaymentResult, as_json: bool) -> None:
     click.echo(text)
 
 
-_R = TypeVar("_R")
-
-
-def _call(options: dict[str, Any], run: Callable[[Client], _R]) -> _R:
-    with Client(settings=settings_from(options), trace=options.get("trace")) as client:
-        return run(client)
 
 
 def _wait_record(wait: RefundWait) -> dict[str, Any]:
@@ -162,7 +155,7 @@ def refund_command(
     if user_defined:
         extra["user_defined"] = list(user_defined)
     if not wait:
-        result = _call(options, lambda client: client.refund(invoice, amount, **extra))
+        result = with_client(options, lambda client: client.refund(invoice, amount, **extra))
         _show("refund", result, as_json)
         return
 
@@ -177,7 +170,7 @@ def refund_command(
             )
         return result, client.wait_for_refund(invoice, result, timeout=wait_timeout, poll=poll)
 
-    result, waited = _call(options, refund_and_wait)
+    result, waited = with_client(options, refund_and_wait)
     if as_json:
         record = result_record("refund", result)
         record["wait"] = None if waited is None else _wait_record(waited)
@@ -219,7 +212,7 @@ def _action_command(name: str, summary: str, *, amount_required: bool = True) ->
         given = (("idempotency_id", idempotency_id), ("child_merchant_id", child_merchant_id))
         extra = {k: v for k, v in given if v is not None}
         operation = getattr(Client, name)
-        result = _call(options, lambda client: operation(client, invoice, amount, **extra))
+        result = with_client(options, lambda client: operation(client, invoice, amount, **extra))
         _show(name, result, as_json)
 
     return command
@@ -245,7 +238,7 @@ def _query_command(name: str, method: str, summary: str) -> click.Command:
     ) -> None:
         extra = {"child_merchant_id": child_merchant_id} if child_merchant_id else {}
         operation = getattr(Client, method)
-        result = _call(options, lambda client: operation(client, invoice, amount, **extra))
+        result = with_client(options, lambda client: operation(client, invoice, amount, **extra))
         _show(name, result, as_json)
 
     return command
@@ -290,7 +283,7 @@ def reverse_command(
     after a failure: the void/refund carries an idempotencyID derived from INVOICE, AMOUNT
     and --key, so a retry never refunds twice.
     """
-    reversal = _call(options, lambda client: client.reverse(invoice, amount, key=key))
+    reversal = with_client(options, lambda client: client.reverse(invoice, amount, key=key))
     record = _reversal_record(reversal)
     rows: list[tuple[str, object]] = [
         ("reverse", invoice),
