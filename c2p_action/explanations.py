@@ -39,6 +39,7 @@ __all__ = [
     "explanation_for",
     "register_explanations",
     "tables",
+    "tables_listing",
 ]
 
 
@@ -219,11 +220,26 @@ def explain(code: str | OpenEnum, family: str | None = None) -> Explanation:
         raise ValidationError(f"a code is a string, not {type(text).__name__}")
     text = text.strip()
     candidates = tables(family)
-    for enum in candidates.values():
+    for enum in _payment_first(candidates.values()):
         if text in _TABLES[enum].entries:
             return explanation_for(enum(text))
     names = list(candidates)
     return _unknown(text, names[0] if len(names) == 1 else "")
+
+
+def tables_listing(code: str) -> list[str]:
+    """The names of every registered table that lists ``code`` (respCode and status first):
+    more than one means ``explain`` needs a ``family`` to be sure which is meant."""
+    _load_families()
+    text = code.strip()
+    return [_TABLES[enum].name for enum in _payment_first(_TABLES) if text in _TABLES[enum].entries]
+
+
+def _payment_first(enums: Iterable[type[OpenEnum]]) -> list[type[OpenEnum]]:
+    # The payment family's tables (respCode, status) come first whatever order the family
+    # modules were imported in: a bare "00" is a respCode before it is anything else.
+    first = _family_enums("payment") or []
+    return sorted(enums, key=lambda enum: first.index(enum) if enum in first else len(first))
 
 
 def _family_names() -> list[str]:

@@ -20,7 +20,14 @@ import c2p_action
 from c2p_action.client import AsyncClient, Client, RetryPolicy
 from c2p_action.emulator import Emulator
 from c2p_action.errors import GatewayError, NotAllowedError, NotFoundError, ValidationError
-from c2p_action.explanations import Explanation, Kind, explain, explanation_for, tables
+from c2p_action.explanations import (
+    Explanation,
+    Kind,
+    explain,
+    explanation_for,
+    tables,
+    tables_listing,
+)
 from c2p_action.explanations import register_explanations as register
 from c2p_action.keys import certificate_for
 from c2p_action.operations import all_operations
@@ -111,6 +118,17 @@ def test_lookups_by_family_enum_and_unknown_codes() -> None:
         explain(96, family="payment")  # type: ignore[arg-type]
     assert {"respCode", "status"} <= set(tables())
     assert set(tables("payment")) == {"respCode"}
+
+
+def test_a_bare_code_is_a_respcode_before_any_family_table() -> None:
+    # funds also lists "00", and family modules register in import order, not payment first.
+    assert explain("00").table == "respCode"
+    assert tables_listing("00")[0] == "respCode"
+    assert "funds" in tables_listing("00")
+    # "0000" belongs to two 4-digit tables: both are named, so a caller can narrow it.
+    assert {"customer-token", "agent-status"} <= set(tables_listing("0000"))
+    assert explain("0000", family="customer_token").table == "customer-token"
+    assert explain("0000", family="agent_status").table == "agent-status"
 
 
 def test_the_package_root_exports_explain_lazily() -> None:
@@ -236,6 +254,11 @@ def test_explain_command() -> None:
     assert as_json.returncode == 0
     record = json.loads(as_json.stdout)
     assert (record["code"], record["table"], record["kind"]) == ("RP", "status", "status")
+
+    ambiguous = run(["explain", "0000"])
+    assert ambiguous.returncode == 0
+    assert "narrow it with --family" in ambiguous.stdout
+    assert "narrow it" not in run(["explain", "0000", "--family", "agent_status"]).stdout
 
     assert run(["explain", "7X"]).returncode == 2
     unknown_family = run(["explain", "00", "--family", "nosuch"])

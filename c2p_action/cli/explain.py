@@ -7,7 +7,7 @@ import json
 import click
 
 from c2p_action.cli._common import ExitCode, grid, json_option
-from c2p_action.explanations import explain, explanation_for, tables
+from c2p_action.explanations import explain, explanation_for, tables, tables_listing
 
 __all__ = ["explain_command"]
 
@@ -46,6 +46,9 @@ def explain_command(
         click.echo(json.dumps(found.as_dict(), indent=2))
     else:
         click.echo(str(found) + (f"\n(table: {found.table})" if found.table else ""))
+        others = [name for name in tables_listing(code) if name != found.table]
+        if family is None and others:
+            click.echo(f"(also a code of: {', '.join(others)}; narrow it with --family)")
     if not found.known:
         ctx.exit(ExitCode.USAGE)
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Final, Unpack
 
 from c2p_action.errors import ValidationError
+from c2p_action.explanations import Explanation, Kind, register_explanations
 from c2p_action.operations._result import Result
 from c2p_action.operations._spec import (
     AsyncCaller,
@@ -83,6 +84,20 @@ CODES: Final = CodeTable(
     description_field="resp_desc",
     success=frozenset({"0000"}),
     errors={},
+)
+
+register_explanations(
+    AgentStatusCode,
+    "agent-status",
+    [
+        Explanation(
+            "0000",
+            Kind.SUCCESS,
+            "the inquiry was answered: each listed agent says whether it is down. Only this code"
+            " is known (UNCONFIRMED, secondary sources): any other code is shown with the"
+            " gateway's own respDesc.",
+        )
+    ],
 )
 
 _MAX_CODE_LENGTH: Final = 25  # agentCode C 25 ([S2])

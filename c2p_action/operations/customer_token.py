@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Unpack
 
 from c2p_action.errors import ValidationError
+from c2p_action.explanations import Explanation, Kind, register_explanations
 from c2p_action.operations._result import Result
 from c2p_action.operations._spec import (
     AsyncCaller,
@@ -90,6 +91,20 @@ CODES: Final = CodeTable(
     description_field="response_desc",
     success=frozenset({"0000"}),
     errors={},
+)
+
+register_explanations(
+    CustomerTokenCode,
+    "customer-token",
+    [
+        Explanation(
+            "0000",
+            Kind.SUCCESS,
+            "the customer token request was carried out (add: the token is in the answer; delete:"
+            " the token no longer exists). 2C2P publishes no other responseCode for these"
+            " endpoints: any other code is shown with the gateway's own responseDesc.",
+        )
+    ],
 )
 
 
