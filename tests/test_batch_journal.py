@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,7 @@ def test_a_shared_journal_refuses_an_id_it_holds_for_another_row(
     second.write_text("invoice,amount,idempotency_id\nB-1,10.00,K2\nB-2,5.00,\n")
     code, done, _ = _batch(second, key_files, server, "--journal", str(journal))
     assert (code, done["success"]) == (0, 2)
-    with sqlite3.connect(journal) as conn:
+    with closing(sqlite3.connect(journal)) as conn, conn:
         ids = [row[0] for row in conn.execute("SELECT idempotency_id FROM rows")]
     assert len(ids) == len(set(ids)) == 4
     # And the first file resumes as done: its rows are not sent again.
@@ -131,7 +132,7 @@ def test_a_journal_of_the_earlier_format_is_not_silently_reused(
 ) -> None:
     _, server = served
     journal = tmp_path / "old.sqlite"
-    with sqlite3.connect(journal) as conn:
+    with closing(sqlite3.connect(journal)) as conn, conn:
         conn.execute("CREATE TABLE rows (line INTEGER PRIMARY KEY, idempotency_id TEXT)")
         conn.execute("INSERT INTO rows VALUES (2, 'kept-id')")
     csv_file = tmp_path / "x.csv"

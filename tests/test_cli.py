@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -151,7 +152,7 @@ def test_serve_seed_refund_and_refusal_through_subprocesses(
 
 
 def _journal_rows(path: Path) -> list[tuple[int, str, str, str | None]]:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         return conn.execute(
             "SELECT line, invoice, idempotency_id, outcome FROM rows ORDER BY line"
         ).fetchall()

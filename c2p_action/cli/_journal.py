@@ -203,11 +203,18 @@ class Journal:
             self._conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
         except sqlite3.Error as exc:
             raise ConfigurationError(f"cannot open the journal {path}: {exc}") from None
+        self._batch = 0
+        try:
+            self._set_up(path)
+        except BaseException:
+            self._conn.close()  # a refused journal is not left open
+            raise
+
+    def _set_up(self, path: Path) -> None:
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode = WAL")
         # FULL: a row's id, or its outcome, is on disk before the next request goes out.
         self._conn.execute("PRAGMA synchronous = FULL")
-        self._batch = 0
         with self._write():
             columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(rows)")}
             if columns and "batch" not in columns:

@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -206,7 +207,8 @@ class Ledger:
     """SQLite-backed state of an emulator; ``path=None`` keeps it in memory.
 
     Safe to share between threads. Group several calls into one atomic unit with
-    :meth:`atomic`; single calls are atomic on their own.
+    :meth:`atomic`; single calls are atomic on their own. :meth:`close` (or ``with``) releases
+    the database at once; a ledger that is simply dropped is closed when it is collected.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = 30.0):
@@ -217,6 +219,10 @@ class Ledger:
             isolation_level=None,  # transactions are explicit: BEGIN IMMEDIATE in atomic()
             check_same_thread=False,  # guarded by self._lock
         )
+        # A ledger dropped without close() (an emulator built inline in a test, as the docs
+        # show) still closes its connection when collected, instead of leaving it to
+        # sqlite3's finaliser, which warns (ResourceWarning, from Python 3.13).
+        self._closer = weakref.finalize(self, self._conn.close)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self._depth = 0
@@ -245,9 +251,9 @@ class Ledger:
         self.close()
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection (also done when the ledger is collected)."""
         with self._lock:
-            self._conn.close()
+            self._closer()
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
