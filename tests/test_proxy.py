@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import urllib3
 from _gateway_server import refused_url
 from _proxy import connect_proxy
 from _tls import Pki
@@ -280,6 +281,15 @@ def test_the_client_does_not_repeat_a_refused_tunnel(
             client.inquiry("PX-1")
     assert "407" in str(refused.value)
     assert proxy.seen == [target(server)]
+
+
+def test_a_pool_that_would_go_around_the_proxy_is_refused() -> None:
+    options = TransportOptions(proxy=f"http://{CREDENTIALS}@127.0.0.1:3128")
+    with pytest.raises(ConfigurationError, match=r"not a urllib3\.ProxyManager") as refused:
+        Urllib3Transport(options, pool=urllib3.PoolManager())
+    assert SECRET not in str(refused.value)
+    own = urllib3.ProxyManager("http://127.0.0.1:3128")
+    assert Urllib3Transport(options, pool=own)._pool is own
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import urllib3
 from urllib3 import exceptions as u3
 
-from c2p_action.errors import TransportError
+from c2p_action.errors import ConfigurationError, TransportError
 from c2p_action.transports._deadline import WATCHDOG, Exchange, deadline, use_deadlines
 from c2p_action.transports.base import (
     ProxyURL,
@@ -96,7 +96,8 @@ class Urllib3Transport:
     """A :class:`~c2p_action.transports.base.Transport` over a shared urllib3 pool.
 
     A ``pool`` of the caller's is made deadline-aware (its connection classes are replaced and
-    the pools it already holds are closed) and is not closed by :meth:`close`.
+    the pools it already holds are closed) and is not closed by :meth:`close`; with a proxy in
+    the options it must be a ``ProxyManager`` (anything else is refused, not used directly).
     """
 
     def __init__(
@@ -108,6 +109,16 @@ class Urllib3Transport:
         self._options = options or TransportOptions()
         self._owns_pool = pool is None
         self._proxy = self._options.proxy_url
+        if (
+            pool is not None
+            and self._proxy is not None
+            and not isinstance(pool, urllib3.ProxyManager)
+        ):
+            # Going around the configured proxy would be a silent change of egress.
+            raise ConfigurationError(
+                "options name a proxy but the pool given is not a urllib3.ProxyManager:"
+                " pass one, or leave the pool to the transport"
+            )
         self._pool = use_deadlines(pool or self._new_pool())
 
     def _new_pool(self) -> urllib3.PoolManager:
