@@ -407,6 +407,7 @@ def _connection(run: _Run) -> bool:
     # Through a proxy, DNS and TCP are the proxy's: the proxy resolves the gateway itself.
     dial_host, dial_port = (host, port) if proxy is None else (proxy.host, proxy.port)
     who = dial_host if proxy is None else f"proxy {dial_host}"
+    where = f"{host}:{port}" if proxy is None else f"proxy {proxy.address}"
     via: dict[str, Any] = {} if proxy is None else {"proxy": proxy.address}
     try:
         addresses = socket.getaddrinfo(dial_host, dial_port, type=socket.SOCK_STREAM)
@@ -431,7 +432,7 @@ def _connection(run: _Run) -> bool:
         run.add(
             "TCP",
             Level.ERROR,
-            f"cannot connect to {who}:{dial_port} ({error})",
+            f"cannot connect to {where} ({error})",
             "A firewall or a missing route: allow outbound HTTPS to this host."
             if proxy is None
             else "Check the proxy's address and port in C2P_PROXY, and that it is running.",
@@ -439,7 +440,7 @@ def _connection(run: _Run) -> bool:
         )
         return False
     with sock:
-        run.add("TCP", Level.OK, f"connected to {who}:{dial_port}", **via)
+        run.add("TCP", Level.OK, f"connected to {where}", **via)
         if proxy is not None and not _tunnel(run, sock, proxy, host, port):
             return False
         if not secure:
@@ -472,8 +473,8 @@ def _tunnel(run: _Run, sock: socket.socket, proxy: ProxyURL, host: str, port: in
             "proxy",
             Level.ERROR,
             f"proxy {proxy.address} did not answer CONNECT {target} ({type(error).__name__})",
-            "The proxy accepted the connection but did not open the tunnel: check that"
-            " C2P_PROXY names an HTTP proxy.",
+            "The proxy accepted the connection but did not answer: check that C2P_PROXY"
+            " names an HTTP proxy, and that the proxy is not stuck.",
             proxy=proxy.address,
         )
         return False

@@ -422,6 +422,22 @@ def test_doctor_names_the_proxy_refusing_the_tunnel(
     assert report.checks[-1].details["proxy_status"] == status
 
 
+def test_doctor_with_a_proxy_that_never_answers_is_a_proxy_error(
+    server: RunningServer,
+    pki: Pki,
+    merchant_private: rsa.RSAPrivateKey,
+    gateway_public: rsa.RSAPublicKey,
+) -> None:
+    with connect_proxy(stall=True) as proxy:
+        settings = _settings(server, pki, merchant_private, gateway_public, proxy.url())
+        report = run_checks(settings.replace(timeout=DEADLINE))
+    level, message, advice = _check(report, "proxy")
+    assert level is Level.ERROR
+    assert f"proxy {proxy.address} did not answer CONNECT {target(server)}" in message
+    assert "C2P_PROXY" in advice
+    assert _names(report)[-1] == "proxy"
+
+
 def test_doctor_with_an_unreachable_proxy_is_a_tcp_error(
     server: RunningServer,
     pki: Pki,
