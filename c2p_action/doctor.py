@@ -463,8 +463,7 @@ def _read_head(sock: socket.socket) -> bytes:
 def _tunnel(run: _Run, sock: socket.socket, proxy: ProxyURL, host: str, port: int) -> bool:
     target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
-    if proxy.authorization is not None:
-        lines.append(f"Proxy-Authorization: {proxy.authorization}")
+    lines += [f"{name}: {value}" for name, value in proxy.headers.items()]
     try:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         head = _read_head(sock)
@@ -586,12 +585,9 @@ def _pool(run: _Run) -> urllib3.PoolManager:
         return urllib3.PoolManager(
             retries=False, cert_reqs="CERT_REQUIRED", ca_certs=run.settings.ca_file
         )
-    credentials = proxy.basic_auth
     return urllib3.ProxyManager(
         proxy.url,
-        proxy_headers=None
-        if credentials is None
-        else urllib3.util.make_headers(proxy_basic_auth=credentials),
+        proxy_headers=proxy.headers,
         retries=False,
         cert_reqs="CERT_REQUIRED",
         ca_certs=run.settings.ca_file,

@@ -283,6 +283,20 @@ def test_the_client_does_not_repeat_a_refused_tunnel(
     assert proxy.seen == [target(server)]
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_credentials_beyond_latin_1_are_sent_as_utf_8(
+    server: RunningServer, pki: Pki, kind: str
+) -> None:
+    password = "€uro-s3cret"  # urllib3's make_headers would raise UnicodeEncodeError here
+    with connect_proxy(auth=(USER, password)) as proxy:
+        options = TransportOptions(
+            proxy=proxy.url(f"{USER}:%E2%82%ACuro-s3cret"), ca_file=str(pki.ca_file)
+        )
+        result = _drive(kind, options, _post(server.base_url + "/payment/4.3/action"))
+    assert isinstance(result, TransportResponse), result  # the emulator's own answer
+    assert proxy.tunnels == 1
+
+
 def test_a_pool_that_would_go_around_the_proxy_is_refused() -> None:
     options = TransportOptions(proxy=f"http://{CREDENTIALS}@127.0.0.1:3128")
     with pytest.raises(ConfigurationError, match=r"not a urllib3\.ProxyManager") as refused:

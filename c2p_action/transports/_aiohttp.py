@@ -86,11 +86,8 @@ class AiohttpTransport:
         self._session = session
         self._owns_session = session is None
         self._proxy = self._options.proxy_url
-        authorization = None if self._proxy is None else self._proxy.authorization
-        # A header, not aiohttp.BasicAuth (deprecated in aiohttp 3.14), sent with CONNECT only.
-        self._proxy_headers = (
-            None if authorization is None else {"Proxy-Authorization": authorization}
-        )
+        # A header, not aiohttp.BasicAuth (deprecated in aiohttp 3.14), sent to the proxy only.
+        self._proxy_headers = None if self._proxy is None else self._proxy.headers
 
     def __repr__(self) -> str:
         via = "" if self._proxy is None else f", proxy={self._proxy.address!r}"

@@ -128,12 +128,9 @@ class Urllib3Transport:
         }
         if self._proxy is None:
             return urllib3.PoolManager(maxsize=self._options.max_connections, retries=False, **tls)
-        credentials = self._proxy.basic_auth
         return urllib3.ProxyManager(
             self._proxy.url,
-            proxy_headers=None
-            if credentials is None
-            else urllib3.util.make_headers(proxy_basic_auth=credentials),
+            proxy_headers=self._proxy.headers,
             maxsize=self._options.max_connections,
             retries=False,
             **tls,

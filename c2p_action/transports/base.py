@@ -231,19 +231,22 @@ class ProxyURL:
         return f"http://{self.username}{secret}@{self.address}"
 
     @property
-    def basic_auth(self) -> str | None:
-        """``user:password`` for basic authentication, or ``None`` without credentials."""
+    def authorization(self) -> str | None:
+        """The ``Proxy-Authorization`` header value (basic), or ``None`` without credentials.
+
+        UTF-8, as RFC 7617 allows (urllib3's ``make_headers`` encodes Latin-1 and raises on
+        any other character).
+        """
         if self.username is None:
             return None
-        return f"{self.username}:{self.password or ''}"
+        credentials = f"{self.username}:{self.password or ''}".encode()
+        return "Basic " + base64.b64encode(credentials).decode("ascii")
 
     @property
-    def authorization(self) -> str | None:
-        """The ``Proxy-Authorization`` header value (basic), or ``None`` without credentials."""
-        credentials = self.basic_auth
-        if credentials is None:
-            return None
-        return "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+    def headers(self) -> dict[str, str]:
+        """The headers to send the proxy with ``CONNECT``: ``Proxy-Authorization``, if any."""
+        authorization = self.authorization
+        return {} if authorization is None else {"Proxy-Authorization": authorization}
 
     def unreachable(self) -> TransportError:
         """The error for a proxy that cannot be reached (retryable)."""
