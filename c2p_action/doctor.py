@@ -10,11 +10,16 @@
 - ``gateway certificate``: whose it is (2C2P's sandbox certificate or another), its dates
   (warning under 30 days), and whether it fits the environment (the sandbox certificate with
   production is an error);
-- ``proxy``: proxy variables are set, which the transports do not read;
+- ``proxy`` (without a configured proxy): proxy variables are set, which the transports do
+  not read;
 - ``DNS``, ``TCP``, ``TLS``: the endpoint's host resolves, accepts a connection, and presents
-  a certificate chain that verifies (against ``ca_file`` when set) for its name;
-- ``endpoint``: what answers a harmless POST (a body that is not a token): the gateway API,
-  or an HTML error page or a web server's 401/403, named as such;
+  a certificate chain that verifies (against ``ca_file`` when set) for its name. With a proxy
+  (``C2P_PROXY``/``--proxy``): the proxy's host resolves and accepts a connection, ``proxy``
+  says whether it opens a ``CONNECT`` tunnel to the endpoint (its status line when it
+  refuses; 407 named), and TLS is checked through that tunnel;
+- ``endpoint``: what answers a harmless POST (a body that is not a token; through the proxy
+  when one is set): the gateway API, or an HTML error page or a web server's 401/403, named
+  as such;
 - ``clock``: the local clock against the endpoint's ``Date`` header (skew is a warning);
 - ``live inquiry`` (only when an invoice is given): one inquiry, its answer verified end to end.
 
@@ -54,6 +59,7 @@ from c2p_action.explanations import Kind
 from c2p_action.keys import certificate_for, fingerprint, load_public_key
 from c2p_action.operations.payment import ACTION_ENDPOINT
 from c2p_action.plugins.manager import PluginManager
+from c2p_action.transports.base import ProxyURL
 
 __all__ = ["Check", "Level", "Report", "iter_lines", "run_checks"]
 
@@ -376,14 +382,17 @@ def _one_gateway_key(run: _Run, name: str, source: object, key: RSAPublicKey) ->
 
 
 def _proxy(run: _Run) -> None:
+    if run.settings.proxy_url is not None:
+        return  # configured: the network checks go through it
     found = [name for name in _PROXY_VARIABLES if os.environ.get(name)]
     if found:
         run.add(
             "proxy",
             Level.WARNING,
             f"{', '.join(found)} set",
-            "The library's transports connect directly and do not read proxy variables;"
-            " allow direct HTTPS to the gateway, or pass a transport of your own.",
+            "The library's transports connect directly and do not read proxy variables:"
+            " set C2P_PROXY=http://host:port (or --proxy) if the gateway must be reached"
+            " through it.",
             variables=found,
         )
 
@@ -394,36 +403,104 @@ def _connection(run: _Run) -> bool:
     host = parts.hostname or ""
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
+    proxy = run.settings.proxy_url
+    # Through a proxy, DNS and TCP are the proxy's: the proxy resolves the gateway itself.
+    dial_host, dial_port = (host, port) if proxy is None else (proxy.host, proxy.port)
+    who = dial_host if proxy is None else f"proxy {dial_host}"
+    where = f"{host}:{port}" if proxy is None else f"proxy {proxy.address}"
+    via: dict[str, Any] = {} if proxy is None else {"proxy": proxy.address}
     try:
-        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = socket.getaddrinfo(dial_host, dial_port, type=socket.SOCK_STREAM)
     except OSError as error:
         run.add(
             "DNS",
             Level.ERROR,
-            f"{host} does not resolve ({error})",
+            f"{who} does not resolve ({error})",
             "Check the environment's host name and this machine's DNS (and that it may"
-            " reach the internet).",
-            host=host,
+            " reach the internet)."
+            if proxy is None
+            else "Check the proxy's host name in C2P_PROXY and this machine's DNS.",
+            host=dial_host,
+            **via,
         )
         return False
     shown = sorted({str(a[4][0]) for a in addresses})
-    run.add("DNS", Level.OK, f"{host} -> {', '.join(shown)}", host=host, addresses=shown)
+    run.add("DNS", Level.OK, f"{who} -> {', '.join(shown)}", host=dial_host, addresses=shown, **via)
     try:
-        sock = socket.create_connection((host, port), timeout=run.timeout)
+        sock = socket.create_connection((dial_host, dial_port), timeout=run.timeout)
     except OSError as error:
         run.add(
             "TCP",
             Level.ERROR,
-            f"cannot connect to {host}:{port} ({error})",
-            "A firewall or a missing route: allow outbound HTTPS to this host.",
+            f"cannot connect to {where} ({error})",
+            "A firewall or a missing route: allow outbound HTTPS to this host."
+            if proxy is None
+            else "Check the proxy's address and port in C2P_PROXY, and that it is running.",
+            **via,
         )
         return False
     with sock:
-        run.add("TCP", Level.OK, f"connected to {host}:{port}")
+        run.add("TCP", Level.OK, f"connected to {where}", **via)
+        if proxy is not None and not _tunnel(run, sock, proxy, host, port):
+            return False
         if not secure:
             run.add("TLS", Level.OK, "plain http on loopback: no TLS (a local emulator)")
             return True
         return _tls(run, sock, host)
+
+
+def _read_head(sock: socket.socket) -> bytes:
+    """An HTTP answer's status line and headers, read up to the blank line (at most 16 KiB)."""
+    head = b""
+    while b"\r\n\r\n" not in head and len(head) < 16384:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+def _tunnel(run: _Run, sock: socket.socket, proxy: ProxyURL, host: str, port: int) -> bool:
+    target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
+    lines += [f"{name}: {value}" for name, value in proxy.headers.items()]
+    try:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        head = _read_head(sock)
+    except OSError as error:
+        run.add(
+            "proxy",
+            Level.ERROR,
+            f"proxy {proxy.address} did not answer CONNECT {target} ({type(error).__name__})",
+            "The proxy accepted the connection but did not answer: check that C2P_PROXY"
+            " names an HTTP proxy, and that the proxy is not stuck.",
+            proxy=proxy.address,
+        )
+        return False
+    status_line = head.split(b"\r\n", 1)[0].decode("latin-1", "replace")[:200]
+    words = status_line.split(" ", 2)
+    status = int(words[1]) if len(words) > 1 and words[1].isdigit() else 0
+    details: dict[str, Any] = {"proxy": proxy.address, "target": target, "proxy_status": status}
+    if 200 <= status < 300:
+        run.add("proxy", Level.OK, f"{proxy.address} opened a tunnel to {target}", **details)
+        return True
+    advice = {
+        0: "What answers is not an HTTP proxy: check C2P_PROXY.",
+        407: "Proxy authentication failed: set the proxy's user and password in C2P_PROXY"
+        " (http://user:password@host:port).",
+        403: "The proxy does not allow this destination: ask for the gateway's host and port"
+        " to be allowed.",
+    }.get(status, "The proxy could not open the tunnel: check that it may reach the gateway.")
+    refused = f"answered {status_line!r}" if status_line else "closed the connection"
+    run.add(
+        "proxy",
+        Level.ERROR,
+        f"proxy {proxy.address} refused CONNECT {target}: {refused}"
+        + (" (proxy authentication failed)" if status == 407 else ""),
+        advice,
+        **details,
+    )
+    return False
 
 
 def _tls_advice(error: ssl.SSLCertVerificationError) -> str:
@@ -503,8 +580,17 @@ def _name(rdns: Any) -> str:
 
 
 def _pool(run: _Run) -> urllib3.PoolManager:
-    return urllib3.PoolManager(
-        retries=False, cert_reqs="CERT_REQUIRED", ca_certs=run.settings.ca_file
+    proxy = run.settings.proxy_url
+    if proxy is None:
+        return urllib3.PoolManager(
+            retries=False, cert_reqs="CERT_REQUIRED", ca_certs=run.settings.ca_file
+        )
+    return urllib3.ProxyManager(
+        proxy.url,
+        proxy_headers=proxy.headers,
+        retries=False,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=run.settings.ca_file,
     )
 
 

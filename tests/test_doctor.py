@@ -406,6 +406,7 @@ def test_proxy_variables_are_a_warning(
     assert level is Level.WARNING
     assert "HTTPS_PROXY" in message
     assert "do not read proxy variables" in advice
+    assert "set C2P_PROXY=" in advice  # how to use it, when the gateway must be reached so
 
 
 def test_live_inquiry_with_an_unregistered_key_is_an_error(

@@ -208,7 +208,8 @@ def main(verbose: int) -> None:
       C2P_MERCHANT_ID, C2P_MERCHANT_KEY (path or key URI: file:, pkcs11:,
       aws-kms:), C2P_MERCHANT_KEY_PASSWORD, C2P_GATEWAY_KEY, C2P_ENVIRONMENT
       (sandbox | production | URL), C2P_TRANSPORT, C2P_TIMEOUT,
-      C2P_MAX_ATTEMPTS, C2P_CA_FILE.
+      C2P_MAX_ATTEMPTS, C2P_CA_FILE, C2P_PROXY (http://[user:password@]host:port;
+      HTTPS_PROXY is not read).
 
     Start with `2c2p demo`: the whole story on throwaway keys, no account, no network.
     """

@@ -387,6 +387,13 @@ _CONNECTION_OPTIONS: Final = (
         help="Attempts per call incl. the first; retries reuse the idempotencyID"
         " [env C2P_MAX_ATTEMPTS, default 3].",
     ),
+    click.option(
+        "--proxy",
+        metavar="URL",
+        help="HTTP proxy to reach the gateway through: http://[user:password@]host:port"
+        " (put credentials in C2P_PROXY rather than on the command line); HTTPS_PROXY is"
+        " not read [env C2P_PROXY].",
+    ),
 )
 
 
@@ -401,7 +408,7 @@ def settings_from(options: Mapping[str, Any], **extra: Any) -> Settings:
     """``Settings.from_env`` with the connection flags that were given as overrides."""
     overrides: dict[str, Any] = {
         name: options[name]
-        for name in ("merchant_id", "environment", "transport", "timeout")
+        for name in ("merchant_id", "environment", "transport", "timeout", "proxy")
         if options.get(name) is not None
     }
     for name in ("merchant_key", "gateway_key"):

@@ -16,6 +16,8 @@ C2P_TIMEOUT                seconds for one whole HTTP exchange (default 60)
 C2P_MAX_ATTEMPTS           attempts per call including the first (default 3; 1 disables retry)
 C2P_CONTENT_TYPE           request Content-Type (default ``text/plain``)
 C2P_CA_FILE                PEM bundle of CAs to trust instead of the system store
+C2P_PROXY                  HTTP proxy to reach the gateway through:
+                           ``http://[user:password@]host:port`` (``HTTPS_PROXY`` is not read)
 C2P_ACTION_PLUGINS         distributions whose plugins may load (read by the plugin manager)
 ========================== ==================================================================
 """
@@ -35,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from c2p_action.client._retry import RetryPolicy
 from c2p_action.errors import ConfigurationError, UnknownOptionError
 from c2p_action.operations import Endpoint, Environment, operation_paths
-from c2p_action.transports.base import AsyncTransport, Transport, TransportOptions
+from c2p_action.transports.base import AsyncTransport, ProxyURL, Transport, TransportOptions
 
 __all__ = [
     "ENV_PREFIX",
@@ -87,7 +89,8 @@ class Settings:
     (the first is encrypted to; answers verified by any are accepted). ``max_attempts``, when
     given, replaces ``retry.max_attempts`` (it is what ``C2P_MAX_ATTEMPTS`` sets).
     ``transport`` may be a registered name or a ready transport instance (the client then does
-    not close it).
+    not close it). ``proxy`` is an egress HTTP proxy (``http://[user:password@]host:port``);
+    proxy variables such as ``HTTPS_PROXY`` are never read, so egress is always explicit.
     """
 
     merchant_id: str
@@ -105,6 +108,7 @@ class Settings:
     accept: str | None = None
     max_connections: int = 10
     ca_file: str | None = None
+    proxy: str | None = field(default=None, repr=False)
     version: str = "3.8"
     max_token_bytes: int = 1 << 20
     _environment: Environment = field(init=False, repr=False, compare=False)
@@ -139,6 +143,8 @@ class Settings:
             or any(not isinstance(k, RSAPublicKey | str | Path) for k in _keys(self.gateway_key))
         ):
             raise ConfigurationError("gateway_key must be a key, a path or a key URI (or a list)")
+        if self.proxy is not None:
+            ProxyURL.parse(self.proxy)
         environment = Environment.parse(self.environment, operation_paths=operation_paths())
         object.__setattr__(self, "_environment", environment)
         object.__setattr__(self, "environment", str(environment))
@@ -154,8 +160,15 @@ class Settings:
             f"Settings(merchant_id={self.merchant_id!r}, environment={self.environment!r},"
             f" merchant_key={_describe_key(self.merchant_key)},"
             f" gateway_key={_describe_key(self.gateway_keys)},"
-            f" transport={self.transport!r}, timeout={self.timeout:g})"
+            f" transport={self.transport!r}, timeout={self.timeout:g}"
+            + ("" if self.proxy_url is None else f", proxy={self.proxy_url.masked!r}")
+            + ")"
         )
+
+    @property
+    def proxy_url(self) -> ProxyURL | None:
+        """The parsed ``proxy`` (its password kept out of its repr), or ``None``."""
+        return None if self.proxy is None else ProxyURL.parse(self.proxy)
 
     @property
     def env(self) -> Environment:
@@ -193,6 +206,7 @@ class Settings:
             max_connections=self.max_connections,
             ca_file=self.ca_file,
             max_response_bytes=self.max_token_bytes,
+            proxy=self.proxy,
         )
 
     def replace(self, **changes: Any) -> Settings:
@@ -279,4 +293,5 @@ _ENV_FIELDS: Final[Mapping[str, tuple[str, Callable[[str], Any]]]] = {
     "MAX_ATTEMPTS": ("max_attempts", int),
     "CONTENT_TYPE": ("content_type", str),
     "CA_FILE": ("ca_file", str),
+    "PROXY": ("proxy", str),
 }

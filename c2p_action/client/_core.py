@@ -83,6 +83,7 @@ class SettingsOptions(TypedDict, total=False):
     accept: str
     max_connections: int
     ca_file: str
+    proxy: str
     version: str
     max_token_bytes: int
 

@@ -8,6 +8,7 @@ pool or session of their own; aiohttp is an optional extra, so it is not importe
 
 from c2p_action.transports.base import (
     AsyncTransport,
+    ProxyURL,
     Transport,
     TransportOptions,
     TransportRequest,
@@ -19,6 +20,7 @@ __all__ = [
     "AsyncTransport",
     "Handler",
     "InProcessTransport",
+    "ProxyURL",
     "Transport",
     "TransportOptions",
     "TransportRequest",

@@ -3,6 +3,8 @@
 One ``ClientSession`` per transport, created lazily inside the running loop on first use and
 reused by every call; closed by :meth:`AiohttpTransport.aclose` unless the caller supplied it.
 Redirects are not followed (a payment POST must not wander); TLS verification stays on.
+With ``TransportOptions.proxy`` each request goes through it (``proxy=`` without credentials,
+which go in ``Proxy-Authorization``); ``trust_env`` stays off, so proxy variables are never read.
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ import ssl
 from urllib.parse import urlsplit
 
 from c2p_action.errors import ConfigurationError, TransportError
-from c2p_action.transports.base import TransportOptions, TransportRequest, TransportResponse
+from c2p_action.transports.base import (
+    ProxyURL,
+    TransportOptions,
+    TransportRequest,
+    TransportResponse,
+)
 
 try:
     import aiohttp
@@ -33,11 +40,18 @@ def _host(url: str) -> str:
         return "the endpoint"
 
 
-def map_aiohttp_error(exc: BaseException, request: TransportRequest) -> TransportError:
+def map_aiohttp_error(
+    exc: BaseException, request: TransportRequest, proxy: ProxyURL | None = None
+) -> TransportError:
     """Translate one aiohttp (or asyncio timeout) failure into the single transport error."""
     host = _host(request.url)
     if isinstance(exc, TimeoutError):
         return TransportError(f"{host} did not answer within {request.timeout:g}s", retryable=True)
+    if proxy is not None:
+        if isinstance(exc, aiohttp.ClientHttpProxyError):
+            return proxy.refused(exc.status)
+        if isinstance(exc, aiohttp.ClientProxyConnectionError):
+            return proxy.unreachable()
     if isinstance(exc, aiohttp.ClientSSLError):
         return TransportError(f"TLS handshake with {host} failed", retryable=False)
     if isinstance(exc, aiohttp.ClientConnectorError):
@@ -71,9 +85,13 @@ class AiohttpTransport:
         self._options = options or TransportOptions()
         self._session = session
         self._owns_session = session is None
+        self._proxy = self._options.proxy_url
+        # A header, not aiohttp.BasicAuth (deprecated in aiohttp 3.14), sent to the proxy only.
+        self._proxy_headers = None if self._proxy is None else self._proxy.headers
 
     def __repr__(self) -> str:
-        return f"AiohttpTransport(max_connections={self._options.max_connections})"
+        via = "" if self._proxy is None else f", proxy={self._proxy.address!r}"
+        return f"AiohttpTransport(max_connections={self._options.max_connections}{via})"
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -97,11 +115,13 @@ class AiohttpTransport:
                     headers=dict(request.headers),
                     allow_redirects=False,
                     timeout=aiohttp.ClientTimeout(total=request.timeout),
+                    proxy=None if self._proxy is None else self._proxy.url,
+                    proxy_headers=self._proxy_headers,
                 ) as response:
                     body = await self._read_body(response)
                     return TransportResponse(response.status, body, dict(response.headers))
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise map_aiohttp_error(exc, request) from None
+            raise map_aiohttp_error(exc, request, self._proxy) from None
         except ValueError:
             # yarl refuses a URL that does not parse (an unclosed IPv6 bracket...).
             raise TransportError("endpoint URL is not usable", retryable=False) from None
