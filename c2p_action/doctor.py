@@ -449,10 +449,16 @@ def _connection(run: _Run) -> bool:
         return _tls(run, sock, host)
 
 
-def _read_head(sock: socket.socket) -> bytes:
-    """An HTTP answer's status line and headers, read up to the blank line (at most 16 KiB)."""
+def _read_head(sock: socket.socket, timeout: float) -> bytes:
+    """An HTTP answer's status line and headers, read up to the blank line (at most 16 KiB)
+    within ``timeout`` seconds in all: a proxy trickling bytes cannot restart the clock."""
     head = b""
+    ends = time.monotonic() + timeout
     while b"\r\n\r\n" not in head and len(head) < 16384:
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("no complete answer in time")
+        sock.settimeout(left)
         chunk = sock.recv(4096)
         if not chunk:
             break
@@ -466,7 +472,8 @@ def _tunnel(run: _Run, sock: socket.socket, proxy: ProxyURL, host: str, port: in
     lines += [f"{name}: {value}" for name, value in proxy.headers.items()]
     try:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        head = _read_head(sock)
+        head = _read_head(sock, run.timeout)
+        sock.settimeout(run.timeout)  # the TLS check through the tunnel gets its own time
     except OSError as error:
         run.add(
             "proxy",
