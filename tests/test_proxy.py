@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 import urllib3
 from _gateway_server import refused_url
-from _proxy import connect_proxy
 from _tls import Pki
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -34,6 +33,7 @@ from c2p_action.emulator import Emulator
 from c2p_action.emulator.server import RunningServer
 from c2p_action.errors import ConfigurationError, TransportError
 from c2p_action.keys import certificate_for
+from c2p_action.testing.proxy import connect_proxy
 from c2p_action.transports import ProxyURL, TransportOptions, TransportRequest, TransportResponse
 from c2p_action.transports._aiohttp import AiohttpTransport
 from c2p_action.transports._urllib3 import Urllib3Transport

@@ -52,7 +52,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from c2p_action.errors import TransportError
+from c2p_action.errors import ConfigurationError, TransportError
+from c2p_action.testing.proxy import connect_proxy
 from c2p_action.transports.base import (
     AsyncTransport,
     Transport,
@@ -638,10 +639,15 @@ class TransportContract(ExchangeContract):
     retryable; the deadline covers a trickled status line, headers and body;
     ``max_response_bytes`` is enforced with and without ``Content-Length``; TLS verifies the
     chain and the host name, trusts ``ca_file``, and can be turned off; unusable URLs fail
-    without a retry.
+    without a retry; ``proxy`` is honoured (a ``CONNECT`` tunnel; a refusal is not retryable,
+    an unreachable proxy is) or, with :attr:`proxy` false, refused.
     """
 
     _interrupts = True
+    #: Whether the transport goes through ``TransportOptions.proxy`` (the built-ins do). One
+    #: that cannot sets ``False`` and must refuse options naming a proxy with
+    #: ``ConfigurationError``: its proxy cases then check that refusal and report as xfail.
+    proxy: ClassVar[bool] = True
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -842,3 +848,86 @@ class TransportContract(ExchangeContract):
             _exchange(transport_factory, mode, _request("https://[::1/echo"))
 
         assert not failed.value.retryable
+
+    # -- proxy --------------------------------------------------------------------------------
+
+    def _through_proxy(
+        self,
+        factory: TransportFactory,
+        mode: str,
+        request: TransportRequest,
+        proxy_url: str,
+        certificates: ContractCertificates,
+    ) -> TransportResponse:
+        options = TransportOptions(ca_file=str(certificates.ca_file), proxy=proxy_url)
+        if self.proxy:
+            return _exchange(factory, mode, request, options)
+        with pytest.raises(ConfigurationError):
+            _exchange(factory, mode, request, options)
+        pytest.xfail("declared proxy = False: the options naming a proxy were refused")
+
+    def test_a_proxy_carries_the_exchange(
+        self,
+        transport_factory: TransportFactory,
+        mode: str,
+        tls_gateway: ScriptedServer,
+        certificates: ContractCertificates,
+    ) -> None:
+        """With ``proxy``, HTTPS goes through a ``CONNECT`` tunnel to the gateway's host and
+        port, the gateway's certificate still verified; never around the proxy."""
+        tag = _tag()
+        with connect_proxy() as proxy:
+            response = self._through_proxy(
+                transport_factory,
+                mode,
+                _request(tls_gateway.url("/echo", tag)),
+                proxy.url(),
+                certificates,
+            )
+        assert (response.status, response.body) == (200, b"token")
+        assert proxy.seen == [f"127.0.0.1:{tls_gateway.port}"]
+        assert len(tls_gateway.seen(tag)) == 1
+
+    def test_a_proxy_refusing_the_tunnel_is_not_retryable(
+        self,
+        transport_factory: TransportFactory,
+        mode: str,
+        tls_gateway: ScriptedServer,
+        certificates: ContractCertificates,
+    ) -> None:
+        """A proxy answering ``CONNECT`` with 403: refused, not retryable, the gateway
+        untouched (a proxy's refusal is a policy, not a passing fault)."""
+        tag = _tag()
+        with connect_proxy(refuse=403) as proxy, pytest.raises(TransportError) as failed:
+            self._through_proxy(
+                transport_factory,
+                mode,
+                _request(tls_gateway.url("/echo", tag)),
+                proxy.url(),
+                certificates,
+            )
+        assert not failed.value.retryable
+        assert tls_gateway.seen(tag) == []
+
+    def test_an_unreachable_proxy_is_retryable(
+        self,
+        transport_factory: TransportFactory,
+        mode: str,
+        tls_gateway: ScriptedServer,
+        certificates: ContractCertificates,
+    ) -> None:
+        """Nothing listens where the proxy should be: retryable, never a direct connection."""
+        tag = _tag()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]  # closed again below: a port nobody listens on
+        with pytest.raises(TransportError) as failed:
+            self._through_proxy(
+                transport_factory,
+                mode,
+                _request(tls_gateway.url("/echo", tag)),
+                f"http://127.0.0.1:{port}",
+                certificates,
+            )
+        assert failed.value.retryable
+        assert tls_gateway.seen(tag) == []

@@ -15,6 +15,9 @@ A complete transport in one file, written to be copied: it keeps every point of 
   one request (no retries); any status is returned.
 - One connection per call: simple and thread-safe, but a production transport would keep a
   pool of connections per host.
+- ``options.proxy`` (an HTTP proxy) is honoured with a ``CONNECT`` tunnel
+  (``set_tunnel``), its credentials in ``Proxy-Authorization``; the deadline covers the
+  tunnel too. A proxy that refuses the tunnel is not retryable; one that cannot be reached is.
 - ``asend`` runs ``send`` in a worker thread, so the async client gets the same behaviour.
 """
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.client
+import re
 import socket
 import ssl
 import threading
@@ -36,6 +40,8 @@ __all__ = ["StdlibHttpTransport", "register_transports"]
 
 _CHUNK = 64 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# http.client's words when a proxy answers CONNECT with anything but 200.
+_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})")
 
 
 def _ssl_context(options: TransportOptions) -> ssl.SSLContext:
@@ -122,13 +128,19 @@ class StdlibHttpTransport:
         if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or port is None:
             raise TransportError("endpoint URL is not usable", retryable=False)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        # Through a proxy the socket goes to the proxy, and connect() opens a CONNECT tunnel
+        # to the gateway (TLS and its host name check then run through the tunnel).
+        proxy = self._options.proxy_url
+        host, dial_port = (parts.hostname, port) if proxy is None else (proxy.host, proxy.port)
         # The socket timeout bounds connect() and each read; the deadline bounds their sum.
         if parts.scheme == "https":
             connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-                parts.hostname, port, timeout=request.timeout, context=self._context
+                host, dial_port, timeout=request.timeout, context=self._context
             )
         else:
-            connection = http.client.HTTPConnection(parts.hostname, port, timeout=request.timeout)
+            connection = http.client.HTTPConnection(host, dial_port, timeout=request.timeout)
+        if proxy is not None:
+            connection.set_tunnel(parts.hostname, port, headers=proxy.headers)
         return connection, target
 
     def _read_body(self, response: http.client.HTTPResponse, host: str) -> bytes:
@@ -162,6 +174,11 @@ class StdlibHttpTransport:
 
 def _failure(exc: BaseException, host: str, timeout: float) -> TransportError:
     """Map one http.client/socket/ssl failure to the contract's error."""
+    refused = _TUNNEL_REFUSED.match(str(exc)) if type(exc) is OSError else None
+    if refused is not None:
+        # The proxy said no (407, 403 ...): a policy, which the same request does not change.
+        status = refused.group(1)
+        return TransportError(f"proxy {host} refused the tunnel (HTTP {status})", retryable=False)
     if isinstance(exc, ssl.SSLError):
         return TransportError(f"TLS handshake with {host} failed", retryable=False)
     if isinstance(exc, TimeoutError):

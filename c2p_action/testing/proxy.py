@@ -1,15 +1,18 @@
-"""A real, minimal HTTP ``CONNECT`` proxy on 127.0.0.1 for the proxy tests (no tests here).
+"""A real, minimal HTTP ``CONNECT`` proxy on 127.0.0.1, for testing egress through a proxy.
 
-:func:`connect_proxy` runs one in a background thread. Each connection sends one request
-head; ``CONNECT host:port`` is answered ``200`` and the bytes are then tunnelled both ways
-until either side closes. The proxy records every ``CONNECT`` target (:attr:`ConnectProxy.seen`)
-and the ``Proxy-Authorization`` it was sent, so a test can prove the traffic went through it.
+The transport contract (:mod:`c2p_action.testing.transports`) runs its proxy cases through it,
+and an integrator can use it to test their own set-up (``proxy=`` / ``C2P_PROXY``).
+:func:`connect_proxy` runs one in a background thread. Each connection sends one request head;
+``CONNECT host:port`` is answered ``200`` and the bytes are then tunnelled both ways until
+either side closes. The proxy records every ``CONNECT`` target (:attr:`ConnectProxy.seen`) and
+the ``Proxy-Authorization`` it was sent, so a test can prove the traffic went through it.
 
 Behaviours: ``auth=(user, password)`` answers ``407`` (with ``Proxy-Authenticate``) unless
 basic credentials match; ``refuse=403`` (or any status) refuses every tunnel; ``stall=True``
 accepts the connection, reads the request and never answers; ``trickle=True`` answers the
-``CONNECT`` one byte every 0.3 s (about 5 s in all: a client without a real deadline is held
+``CONNECT`` one byte every 0.3 s (about 12 s in all: a client without a real deadline is held
 that long, not forever). Anything but ``CONNECT`` is answered ``405``: this proxy only tunnels.
+Standard library only; nothing in the library imports this module.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import socketserver
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+__all__ = ["ConnectProxy", "connect_proxy"]
 
 _ESTABLISHED = b"HTTP/1.1 200 Connection established\r\n\r\n"
 _REASONS = {403: "Forbidden", 405: "Method Not Allowed", 407: "Proxy Authentication Required"}
