@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -66,3 +67,6 @@ def test_demo_tells_the_story_and_exits_0(command: list[str]) -> None:
         found = done.stdout.find(line, position)
         assert found >= 0, f"missing or out of order: {line!r}\n{done.stdout}"
         position = found + len(line)
+    # Steps are numbered 0, 1, 2 ... once each (the going-live steps once repeated 11 and 12).
+    numbers = [int(m) for m in re.findall(r"^(\d+)\. ", done.stdout, flags=re.MULTILINE)]
+    assert numbers == list(range(len(numbers))), numbers

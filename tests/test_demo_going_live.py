@@ -8,7 +8,7 @@ import sys
 # Each line must appear after the previous one, after the rest of the story.
 ENDING = (
     "DEMO-1001 has 2 refunds",
-    "11. Before going live: `2c2p doctor`",
+    "13. Before going live: `2c2p doctor`",
     "ok       settings",
     "merchant certificate",
     "matches the merchant key",
@@ -16,7 +16,7 @@ ENDING = (
     "The classic mistake, caught",
     "error    gateway certificate: 2C2P's sandbox certificate with the production environment",
     "-> Production answers are signed with 2C2P's production key",
-    "12. A refusal explained: `2c2p explain 30`",
+    "14. A refusal explained: `2c2p explain 30`",
     "30 (Unable to refund/settle more than transaction amount)",
     "96 (Unable to decrypt)",
     "likely: Wrong key pair",

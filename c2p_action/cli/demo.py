@@ -142,9 +142,12 @@ def _steps(client: Client, emulator: Emulator, refund_id: list[str]) -> list[_St
     ]
 
 
-def _going_live(merchant_key: rsa.RSAPrivateKey, gateway_key: rsa.RSAPrivateKey) -> bool:
-    """The last steps: ``doctor`` before the first live call, ``explain`` for a refusal."""
-    click.echo("\n11. Before going live: `2c2p doctor` (here the keys and certificates only;"
+def _going_live(
+    merchant_key: rsa.RSAPrivateKey, gateway_key: rsa.RSAPrivateKey, number: int
+) -> bool:
+    """The last steps, from ``number``: ``doctor`` before the first live call, ``explain`` for
+    a refusal."""
+    click.echo(f"\n{number}. Before going live: `2c2p doctor` (here the keys and certificates only;"
                " it also checks DNS, TCP, TLS, what answers, the clock, and one --live inquiry)")
     gateway = LoadedPublicKey(gateway_key.public_key(),
                               certificate=certificate_for(gateway_key, common_name="gateway"))
@@ -162,7 +165,9 @@ def _going_live(merchant_key: rsa.RSAPrivateKey, gateway_key: rsa.RSAPrivateKey)
     for check in caught:
         click.echo(f"   {check.level.value:<8} {check.name}: {check.message}")
         click.echo(f"            -> {check.advice}")
-    click.echo("\n12. A refusal explained: `2c2p explain 30` (and 96, the set-up classic)")
+    click.echo(
+        f"\n{number + 1}. A refusal explained: `2c2p explain 30` (and 96, the set-up classic)"
+    )
     for code in ("30", "96"):
         found = explain(code)
         click.echo(f"   {found.code} ({found.meaning}): {found.summary}")
@@ -215,7 +220,7 @@ def demo_command(ctx: click.Context, key_size: int) -> None:
                f" ({', '.join(f'{r.amount} {r.status}' for r in refunds)}): the retried refund"
                " was answered, not repeated.")
     ok = ok and len(refunds) == 2
-    ok = _going_live(merchant_key, gateway_key) and ok
+    ok = _going_live(merchant_key, gateway_key, number + 2) and ok
     if not ok:
         click.echo("The story did not go as expected.", err=True)
         ctx.exit(ExitCode.INTERNAL)
