@@ -52,5 +52,11 @@ def test_good_use_type_checks_and_misuse_does_not(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    flagged = {int(line.split(":")[1]) for line in result.stdout.splitlines() if ": error:" in line}
+    # Only the user's file: the library's own type-cleanliness is the dev stage's mypy run,
+    # and an older mypy (the lowest-direct stage) has opinions of its own about library code.
+    flagged = {
+        int(line.split(":")[1])
+        for line in result.stdout.splitlines()
+        if ": error:" in line and line.startswith(str(source))
+    }
     assert flagged == set(range(FIRST_MISUSE, FIRST_MISUSE + 7)), result.stdout

@@ -86,6 +86,15 @@ def map_urllib3_error(
     )
 
 
+def _usable(url: str) -> bool:
+    """Whether ``url`` is an ``http://`` or ``https://`` URL with a host."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def timed_out(request: TransportRequest) -> TransportError:
     """The error for an exchange the deadline ended (retryable, like any timeout)."""
     host = _host(request.url)
@@ -142,6 +151,10 @@ class Urllib3Transport:
 
     def send(self, request: TransportRequest) -> TransportResponse:
         """POST the body and read the whole answer before the request's deadline."""
+        if not _usable(request.url):
+            # Checked here, not left to urllib3: before 2.3 it only warns about a URL without
+            # a scheme (a DeprecationWarning, an exception where warnings are errors).
+            raise TransportError("endpoint URL is not usable", retryable=False)
         with deadline(request.timeout) as exchange:
             failure: TransportError | None = None
             try:
